@@ -1,0 +1,159 @@
+#include "manifests/placeholder.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Split ref (the text between "${" and "}") into parts, unescaping "\.". */
+static int split_ref(const char *ref, size_t len, char *buf, const char **parts, size_t *n,
+                     struct wsl_err *err)
+{
+    size_t k = 0;
+    *n = 0;
+    parts[(*n)++] = buf;
+    for (size_t i = 0; i < len; i++) {
+        if (ref[i] == '\\' && i + 1 < len && ref[i + 1] == '.') {
+            buf[k++] = ref[++i];
+        } else if (ref[i] == '.') {
+            buf[k++] = '\0';
+            if (*n == WSL_REF_MAX_PARTS)
+                return wsl_err_set(err, WSL_E_INVALID, "placeholder ${%.*s} has too many parts",
+                                   (int)len, ref);
+            parts[(*n)++] = buf + k;
+        } else {
+            buf[k++] = ref[i];
+        }
+    }
+    buf[k] = '\0';
+    for (size_t i = 0; i < *n; i++) {
+        if (!*parts[i])
+            return wsl_err_set(err, WSL_E_INVALID, "placeholder ${%.*s} has an empty part",
+                               (int)len, ref);
+    }
+    return 0;
+}
+
+int wsl_placeholder_expand(const char *s, wsl_ref_fn fn, void *ctx, struct wsl_buf *out,
+                           struct wsl_err *err)
+{
+    const char *p = s;
+    while (*p) {
+        if (p[0] == '$' && p[1] == '$') {
+            wsl_buf_putc(out, '$');
+            p += 2;
+            continue;
+        }
+        if (p[0] != '$' || p[1] != '{') {
+            wsl_buf_putc(out, *p++);
+            continue;
+        }
+        const char *end = strchr(p + 2, '}');
+        if (!end) {
+            wsl_err_set(err, WSL_E_INVALID, "unterminated placeholder \"%.40s\"", p);
+            wsl_err_hint(err, "close it with '}', or write $$ for a literal '$'");
+            return WSL_E_INVALID;
+        }
+        size_t len = (size_t)(end - p - 2);
+        if (len == 0 || len > 1024)
+            return wsl_err_set(err, WSL_E_INVALID, "placeholder \"%.40s\" is empty or too long", p);
+        char buf[1025];
+        const char *parts[WSL_REF_MAX_PARTS];
+        size_t n;
+        int rc = split_ref(p + 2, len, buf, parts, &n, err);
+        if (rc == 0)
+            rc = fn(ctx, parts, n, out, err);
+        if (rc != 0)
+            return rc;
+        p = end + 1;
+    }
+    return 0;
+}
+
+struct score_ctx {
+    const struct wsl_workload *w;
+    const json_t *outputs;
+};
+
+static void put_json_scalar(struct wsl_buf *out, const json_t *v)
+{
+    if (json_is_string(v)) {
+        wsl_buf_puts(out, json_string_value(v));
+    } else {
+        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+        wsl_buf_puts(out, s ? s : "");
+        free(s);
+    }
+}
+
+static void put_node(struct wsl_buf *out, const struct wsl_node *n)
+{
+    if (n->kind == WSL_NODE_SCALAR) {
+        wsl_buf_puts(out, n->str);
+        return;
+    }
+    json_t *j = wsl_node_to_json(n);
+    put_json_scalar(out, j);
+    json_decref(j);
+}
+
+static int unknown(struct wsl_err *err, const char *const *parts, size_t n, const char *why)
+{
+    struct wsl_buf b = WSL_BUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        wsl_buf_printf(&b, "%s%s", i ? "." : "", parts[i]);
+    wsl_err_set(err, WSL_E_INVALID, "unknown reference ${%s}: %s", wsl_buf_str(&b), why);
+    wsl_buf_free(&b);
+    return WSL_E_INVALID;
+}
+
+static int resolve_metadata(const struct score_ctx *c, const char *const *parts, size_t n,
+                            struct wsl_buf *out, struct wsl_err *err)
+{
+    const struct wsl_node *cur = c->w->metadata.hdr.node;
+    for (size_t i = 1; i < n; i++) {
+        cur = wsl_node_get(cur, parts[i]);
+        if (!cur)
+            return unknown(err, parts, n, "the workload's metadata has no such key");
+    }
+    if (n == 1)
+        return unknown(err, parts, n, "name a key, for example ${metadata.name}");
+    put_node(out, cur);
+    return 0;
+}
+
+static int resolve_resource(const struct score_ctx *c, const char *const *parts, size_t n,
+                            struct wsl_buf *out, struct wsl_err *err)
+{
+    if (n < 2)
+        return unknown(err, parts, n, "name a resource, for example ${resources.db.host}");
+    if (!wsl_score_resource_find(c->w, parts[1]))
+        return unknown(err, parts, n, "the workload declares no resource of that name");
+    if (!c->outputs)
+        return 0;
+    const json_t *cur = json_object_get(c->outputs, parts[1]);
+    for (size_t i = 2; cur && i < n; i++)
+        cur = json_object_get(cur, parts[i]);
+    if (!cur)
+        return unknown(err, parts, n, "the resource has no such output");
+    put_json_scalar(out, cur);
+    return 0;
+}
+
+static int resolve_score(void *ctx, const char *const *parts, size_t n, struct wsl_buf *out,
+                         struct wsl_err *err)
+{
+    const struct score_ctx *c = ctx;
+    if (strcmp(parts[0], "metadata") == 0)
+        return resolve_metadata(c, parts, n, out, err);
+    if (strcmp(parts[0], "resources") == 0)
+        return resolve_resource(c, parts, n, out, err);
+    int rc = unknown(err, parts, n, "a placeholder starts with metadata or resources");
+    wsl_err_hint(err, "write $${...} for a literal \"${...}\"");
+    return rc;
+}
+
+int wsl_score_expand(const struct wsl_workload *w, const json_t *outputs, const char *s,
+                     struct wsl_buf *out, struct wsl_err *err)
+{
+    struct score_ctx c = {w, outputs};
+    return wsl_placeholder_expand(s, resolve_score, &c, out, err);
+}

@@ -1,0 +1,287 @@
+#include "manifests/repo.h"
+
+#include "lib/buf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_WALK_DEPTH 32
+
+struct loader {
+    struct wsl_repo *r;
+    const struct wsl_provider_list *providers;
+    char **real; /* realpath of each workload in r->workloads, for sharing by path */
+    struct {
+        char **v; /* realpath of every file read, so that none is read twice */
+        size_t n;
+    } seen;
+};
+
+#define PUSH(vec, item)                                                                    \
+    do {                                                                                   \
+        (vec).v = wsl_xrealloc((vec).v, ((vec).n + 1) * sizeof *(vec).v);                  \
+        (vec).v[(vec).n++] = (item);                                                       \
+    } while (0)
+
+static void *decode_doc(struct loader *l, const struct wsl_node *root, const struct wsl_type *t)
+{
+    struct wsl_dec dec = {l->r->a, &l->r->diags, (void *)l->providers};
+    void *obj = wsl_arena_alloc(l->r->a, t->size);
+    if (wsl_decode(&dec, root, t, obj))
+        return obj;
+    const struct wsl_node *name = wsl_node_get(wsl_node_get(root, "metadata"), "name");
+    if (name && name->kind == WSL_NODE_SCALAR)
+        PUSH(l->r->broken, wsl_arena_printf(l->r->a, "%s/%s", t->name, name->str));
+    return NULL;
+}
+
+static struct wsl_workload *add_workload(struct loader *l, const struct wsl_node *root,
+                                         const char *path)
+{
+    struct wsl_workload *w = decode_doc(l, root, &wsl_score_type);
+    if (!w)
+        return NULL;
+    w->path = path;
+    char *real = realpath(path, NULL);
+    l->real = wsl_xrealloc(l->real, (l->r->workloads.n + 1) * sizeof *l->real);
+    l->real[l->r->workloads.n] = real ? real : wsl_xstrdup(path);
+    PUSH(l->r->workloads, w);
+    return w;
+}
+
+static void add_wissel_doc(struct loader *l, const struct wsl_node *root, const char *kind,
+                           const char *path)
+{
+    static const char *const kinds[] = {"Target", "Application", "Policy"};
+    if (!strcmp(kind, "Target")) {
+        struct wsl_target *t = decode_doc(l, root, &wsl_target_type);
+        if (t && (t->path = path))
+            PUSH(l->r->targets, t);
+    } else if (!strcmp(kind, "Application")) {
+        struct wsl_app *a = decode_doc(l, root, &wsl_app_type);
+        if (a && (a->path = path))
+            PUSH(l->r->apps, a);
+    } else if (!strcmp(kind, "Policy")) {
+        struct wsl_policy *p = decode_doc(l, root, &wsl_policy_type);
+        if (p && (p->path = path))
+            PUSH(l->r->policies, p);
+    } else {
+        const char *near = wsl_nearest(kind, kinds, 3);
+        char hint[128];
+        snprintf(hint, sizeof hint, near ? "did you mean \"%s\"?" : "%s",
+                 near ? near : "the kinds are Target, Application and Policy");
+        wsl_diag_add(&l->r->diags, WSL_SEV_ERROR, path, wsl_node_get(root, "kind")->line,
+                     wsl_node_get(root, "kind")->col, hint, "unknown kind \"%.60s\"", kind);
+    }
+}
+
+/* Sort one document into its kind by apiVersion; others are not ours and are skipped.
+ * score_only: the file was read because an Application names it, from outside the paths
+ * being loaded, so only its Score workload counts. */
+static void add_doc(struct loader *l, const struct wsl_node *root, const char *path,
+                    bool score_only)
+{
+    const struct wsl_node *av = wsl_node_get(root, "apiVersion");
+    const struct wsl_node *kind = wsl_node_get(root, "kind");
+    const char *v = av && av->kind == WSL_NODE_SCALAR ? av->str : NULL;
+    if (v && strncmp(v, "score.dev/", 10) == 0) {
+        add_workload(l, root, path);
+    } else if (score_only) {
+        l->r->ignored++;
+    } else if (v && strncmp(v, "wissel.dev/", 11) == 0) {
+        if (!kind || kind->kind != WSL_NODE_SCALAR)
+            wsl_diag_add(&l->r->diags, WSL_SEV_ERROR, path, root->line, root->col,
+                         "add kind: Target, Application or Policy",
+                         "a wissel.dev document needs \"kind\"");
+        else
+            add_wissel_doc(l, root, kind->str, path);
+    } else if (!av && root->kind == WSL_NODE_MAP && (wsl_node_get(root, "containers") ||
+               (kind && kind->kind == WSL_NODE_SCALAR &&
+                (!strcmp(kind->str, "Target") || !strcmp(kind->str, "Application") ||
+                 !strcmp(kind->str, "Policy"))))) {
+        wsl_diag_add(&l->r->diags, WSL_SEV_ERROR, path, root->line, root->col,
+                     "add apiVersion: wissel.dev/v1 (or score.dev/v1b1 for a workload)",
+                     "this looks like a manifest but has no \"apiVersion\"");
+    } else {
+        l->r->ignored++;
+    }
+}
+
+/* Read a file unless it was read before (by real path); returns whether it was read. */
+static bool load_file(struct loader *l, const char *path, bool score_only)
+{
+    char *real = realpath(path, NULL);
+    for (size_t i = 0; real && i < l->seen.n; i++) {
+        if (!strcmp(l->seen.v[i], real)) {
+            free(real);
+            return false;
+        }
+    }
+    if (real)
+        PUSH(l->seen, real);
+    struct wsl_yaml_file f;
+    const char *p = wsl_arena_strdup(l->r->a, path);
+    l->r->files++;
+    wsl_yaml_load_file(l->r->a, p, &f, &l->r->diags);
+    for (size_t i = 0; i < f.ndocs; i++)
+        add_doc(l, f.docs[i], f.path, score_only);
+    return true;
+}
+
+static bool is_yaml_name(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml"));
+}
+
+static void walk(struct loader *l, const char *path, int depth, bool explicit)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        wsl_diag_add(&l->r->diags, WSL_SEV_ERROR, path, 0, 0, NULL, "cannot read: %s",
+                     strerror(errno));
+        return;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (explicit || is_yaml_name(path))
+            load_file(l, path, false);
+        return;
+    }
+    if (depth > MAX_WALK_DEPTH) {
+        wsl_diag_add(&l->r->diags, WSL_SEV_ERROR, path, 0, 0, NULL,
+                     "folders nested deeper than %d levels (a symlink loop?)", MAX_WALK_DEPTH);
+        return;
+    }
+    struct dirent **names;
+    int n = scandir(path, &names, NULL, alphasort);
+    if (n < 0) {
+        wsl_diag_add(&l->r->diags, WSL_SEV_ERROR, path, 0, 0, NULL, "cannot list: %s",
+                     strerror(errno));
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        if (names[i]->d_name[0] != '.') {
+            struct wsl_buf child = WSL_BUF_INIT;
+            size_t len = strlen(path);
+            wsl_buf_printf(&child, "%s%s%s", path, len && path[len - 1] == '/' ? "" : "/",
+                           names[i]->d_name);
+            walk(l, wsl_buf_str(&child), depth + 1, false);
+            wsl_buf_free(&child);
+        }
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* --- the workloads an Application names ---------------------------------------------- */
+
+static struct wsl_workload *find_or_load_workload(struct loader *l, const char *path,
+                                                  const struct wsl_node *at)
+{
+    char *real = realpath(path, NULL);
+    if (!real) {
+        wsl_diag_add(&l->r->diags, WSL_SEV_ERROR, at->file, at->line, at->col,
+                     "paths are relative to the Application's file",
+                     "workload file \"%s\" cannot be read: %s", at->str, strerror(errno));
+        return NULL;
+    }
+    for (size_t i = 0; i < l->r->workloads.n; i++) {
+        if (!strcmp(l->real[i], real)) {
+            free(real);
+            return l->r->workloads.v[i];
+        }
+    }
+    free(real);
+    size_t before = l->r->workloads.n, errors = l->r->diags.errors;
+    bool read = load_file(l, path, true);
+    if (l->r->workloads.n > before)
+        return l->r->workloads.v[before];
+    if (read && l->r->diags.errors == errors)
+        wsl_diag_add(&l->r->diags, WSL_SEV_ERROR, at->file, at->line, at->col,
+                     "a workload file holds one Score document (apiVersion: score.dev/v1b1)",
+                     "\"%s\" holds no Score workload", at->str);
+    return NULL;
+}
+
+static void resolve_workloads(struct loader *l, struct wsl_app *a)
+{
+    const struct wsl_node *list = wsl_field_node(&a->spec.hdr, "workloads");
+    a->workloads = wsl_arena_alloc(l->r->a, (a->spec.workloads.n + 1) * sizeof *a->workloads);
+    const char *slash = strrchr(a->path, '/');
+    for (size_t i = 0; i < a->spec.workloads.n; i++) {
+        const char *rel = a->spec.workloads.v[i];
+        const struct wsl_node *at = list->kind == WSL_NODE_SEQ ? list->vals[i] : list;
+        char *path = rel[0] == '/' || !slash
+                         ? wsl_arena_strdup(l->r->a, rel)
+                         : wsl_arena_printf(l->r->a, "%.*s/%s", (int)(slash - a->path), a->path, rel);
+        a->workloads[i] = find_or_load_workload(l, path, at);
+    }
+}
+
+struct wsl_repo *wsl_repo_load(const char *const *paths, size_t npaths,
+                               const struct wsl_provider_list *providers)
+{
+    struct wsl_repo *r = wsl_xcalloc(1, sizeof *r);
+    r->a = wsl_arena_new();
+    struct loader l = {r, providers, NULL, {NULL, 0}};
+    for (size_t i = 0; i < npaths; i++)
+        walk(&l, paths[i], 0, true);
+    for (size_t i = 0; i < r->apps.n; i++)
+        resolve_workloads(&l, r->apps.v[i]);
+    for (size_t i = 0; i < r->workloads.n; i++)
+        free(l.real[i]);
+    free(l.real);
+    for (size_t i = 0; i < l.seen.n; i++)
+        free(l.seen.v[i]);
+    free(l.seen.v);
+    wsl_repo_crosscheck(r);
+    wsl_diags_sort(&r->diags);
+    return r;
+}
+
+const struct wsl_target *wsl_repo_target(const struct wsl_repo *r, const char *name)
+{
+    for (size_t i = 0; i < r->targets.n; i++) {
+        if (!strcmp(r->targets.v[i]->metadata.name, name))
+            return r->targets.v[i];
+    }
+    return NULL;
+}
+
+const struct wsl_app *wsl_repo_app(const struct wsl_repo *r, const char *name)
+{
+    for (size_t i = 0; i < r->apps.n; i++) {
+        if (!strcmp(r->apps.v[i]->metadata.name, name))
+            return r->apps.v[i];
+    }
+    return NULL;
+}
+
+bool wsl_repo_broken(const struct wsl_repo *r, const char *kind, const char *name)
+{
+    size_t k = strlen(kind);
+    for (size_t i = 0; i < r->broken.n; i++) {
+        const char *b = r->broken.v[i];
+        if (!strncmp(b, kind, k) && b[k] == '/' && !strcmp(b + k + 1, name))
+            return true;
+    }
+    return false;
+}
+
+void wsl_repo_free(struct wsl_repo *r)
+{
+    if (!r)
+        return;
+    free(r->broken.v);
+    free(r->targets.v);
+    free(r->apps.v);
+    free(r->policies.v);
+    free(r->workloads.v);
+    wsl_diags_free(&r->diags);
+    wsl_arena_free(r->a);
+    free(r);
+}

@@ -1,0 +1,56 @@
+/*
+ * cli.h — the command line: one table of commands, one option parser, one help style.
+ *
+ * Each command lives in orchestrator/cli/<name>.c with one entry point
+ * `int wsl_cmd_<name>(int argc, char **argv, struct wsl_cli *cli)` that returns the exit
+ * code: 0 success, 1 failure (invalid input, failed operation), 2 usage error.
+ */
+#ifndef WSL_CLI_H
+#define WSL_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum { WSL_EXIT_OK = 0, WSL_EXIT_FAIL = 1, WSL_EXIT_USAGE = 2 };
+
+struct wsl_cli {
+    bool json; /* --output json */
+    FILE *out, *err;
+};
+
+enum wsl_opt_kind { WSL_OPT_FLAG, WSL_OPT_STRING };
+
+struct wsl_opt {
+    const char *name; /* long name without "--" */
+    char short_name;  /* 0 when none */
+    enum wsl_opt_kind kind;
+    void *dest;       /* bool * for flags, const char ** for strings */
+    const char *arg;  /* the argument's name in help, e.g. "DIR" */
+    const char *help;
+};
+
+struct wsl_cmd {
+    const char *name;
+    int (*run)(int argc, char **argv, struct wsl_cli *cli);
+    const char *summary; /* one line for `wissel --help` */
+    const char *usage;   /* "wissel validate [PATH...]" */
+    const char *help;    /* paragraphs after the usage line */
+    const struct wsl_opt *opts; /* the command's own options, ended by {0}; may be NULL */
+};
+
+/* Parse options of a command (global options --output and --help included). Positional
+ * arguments are moved to the front of argv; *nargs receives their count. Returns -1 after
+ * printing a usage error, 1 when --help was printed, 0 otherwise. */
+int wsl_cli_parse(const struct wsl_cmd *cmd, int argc, char **argv, struct wsl_cli *cli,
+                  int *nargs);
+void wsl_cli_help(const struct wsl_cmd *cmd, FILE *out);
+/* Print "wissel <cmd>: error: ..." to cli->err. */
+void wsl_cli_error(const struct wsl_cli *cli, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The entry point called by main(). */
+int wsl_cli_main(int argc, char **argv);
+
+extern const struct wsl_cmd wsl_cmd_validate, wsl_cmd_schema, wsl_cmd_version;
+
+#endif

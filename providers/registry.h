@@ -1,0 +1,18 @@
+/*
+ * registry.h — the drivers wissel knows. Each driver lives in providers/<name>/ and
+ * declares its manifest schema there (the Target block, its role, its legal home); this
+ * registry is the one list of them that the CLI hands to the manifest loader.
+ */
+#ifndef WSL_REGISTRY_H
+#define WSL_REGISTRY_H
+
+#include "manifests/wissel.h"
+
+extern const struct wsl_provider_schema wsl_kubernetes_schema;
+extern const struct wsl_provider_schema wsl_docker_schema;
+extern const struct wsl_provider_schema wsl_rfc2136_schema;
+
+/* Every known provider. */
+const struct wsl_provider_list *wsl_providers(void);
+
+#endif

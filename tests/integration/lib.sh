@@ -1,0 +1,18 @@
+# Sourced by integration tests: TAP helpers and the binary under test.
+# Each test script prints "ok N - what" or "not ok N - what"; tests/run counts them.
+WISSEL=${WISSEL:-$(cd "$(dirname "$0")/../.." && pwd)/build/asan/wissel}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+_n=0
+ok()   { _n=$((_n + 1)); echo "ok $_n - $*"; }
+fail() { _n=$((_n + 1)); echo "not ok $_n - $*"; }
+# check "description" command...: ok when the command succeeds.
+check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
+# run_wissel ARGS...: runs wissel, leaves stdout in $OUT, stderr in $ERR, status in $RC.
+run_wissel() {
+    local o e
+    o=$(mktemp) e=$(mktemp)
+    "$WISSEL" "$@" >"$o" 2>"$e"
+    RC=$?
+    OUT=$(cat "$o") ERR=$(cat "$e")
+    rm -f "$o" "$e"
+}
