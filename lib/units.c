@@ -14,13 +14,15 @@ static const char *read_number(const char *p, long double *v)
     while (isdigit((unsigned char)*p))
         x = x * 10 + (*p++ - '0');
     if (*p == '.') {
+        if (!isdigit((unsigned char)p[1]))
+            return NULL; /* "1." is not a number here */
         p++;
         while (isdigit((unsigned char)*p)) {
             scale /= 10;
             x += (*p++ - '0') * scale;
         }
     }
-    if (p == start || (p == start + 1 && *start == '.'))
+    if (p == start)
         return NULL;
     *v = x;
     return p;

@@ -429,7 +429,8 @@ static void syntax_error(struct loader *l, const yaml_parser_t *p, const char *d
 
 static void finish_doc(struct loader *l, struct vec *docs)
 {
-    if (l->root)
+    bool empty = !l->root || (l->root->kind == WSL_NODE_SCALAR && l->root->type == WSL_Y_NULL);
+    if (!empty)
         push(docs, l->root);
     l->root = NULL;
     free(l->anchors);
