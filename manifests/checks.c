@@ -66,6 +66,8 @@ static bool is_annotation(const char *s)
 {
     const char *slash = strchr(s, '/');
     const char *name = slash ? slash + 1 : s;
+    if (slash == s)
+        return false; /* "/name": a '/' needs a DNS prefix before it */
     if (slash) {
         const char *p = s;
         while (p < slash) {

@@ -115,7 +115,8 @@ static void checks_agree_with_examples(void **state)
     assert_true(wsl_check_cpu.fn("250m") && wsl_check_cpu.fn("0.24") && wsl_check_cpu.fn("2"));
     assert_false(wsl_check_cpu.fn("1.5m") || wsl_check_cpu.fn(".5"));
     assert_true(wsl_check_annotation.fn("prefix.com/Another-Key_Annotation.2"));
-    assert_false(wsl_check_annotation.fn("a/b") || wsl_check_annotation.fn("x.com/"));
+    assert_false(wsl_check_annotation.fn("a/b") || wsl_check_annotation.fn("x.com/") ||
+                 wsl_check_annotation.fn("/ab"));
     assert_true(wsl_check_resource_id.fn("shared-type-three") &&
                 wsl_check_resource_id.fn("a--b.c"));
     assert_false(wsl_check_resource_id.fn("a..b") || wsl_check_resource_id.fn("-a"));
