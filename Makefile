@@ -74,7 +74,8 @@ build/asan/tests/%: tests/unit/%.c $(TEST_HELPERS) build/asan/libwissel.a | buil
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_SRC := $(wildcard lib/*.c manifests/*.c)
-FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+              -Wno-unknown-warning-option
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) | build/deps.stamp
 	@mkdir -p $(@D)
 	$(CLANG) $(STD) $(WARN) $(FUZZ_FLAGS) $(PKG_CFLAGS) -DWSL_VERSION='"fuzz"' -o $@ $^ $(PKG_LIBS)
@@ -83,7 +84,7 @@ FUZZ_SECONDS ?= 300
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
 	    n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
-	    $$f -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=1024 \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=1024 -dict=tests/fuzz/yaml.dict \
 	        build/fuzz/corpus-$$n tests/fuzz/seeds || exit 1; done
 
 # --- tests -------------------------------------------------------------------------

@@ -32,6 +32,54 @@ void wsl_diag_add(struct wsl_diags *d, enum wsl_sev sev, const char *file, int l
                                      wsl_buf_steal(&b), hint ? wsl_xstrdup(hint) : NULL};
 }
 
+/* Forget an entry being dropped from the list. */
+static void drop(struct wsl_diags *d, struct wsl_diag *g)
+{
+    if (g->sev == WSL_SEV_ERROR)
+        d->errors--;
+    else
+        d->warnings--;
+    free(g->file);
+    free(g->msg);
+    free(g->hint);
+}
+
+void wsl_diags_filter(struct wsl_diags *d, size_t from,
+                      bool (*keep)(const struct wsl_diag *g, const void *ctx), const void *ctx)
+{
+    size_t out = from;
+    for (size_t i = from; i < d->n; i++) {
+        if (keep(&d->v[i], ctx))
+            d->v[out++] = d->v[i];
+        else
+            drop(d, &d->v[i]);
+    }
+    d->n = out;
+}
+
+static bool same_place(const struct wsl_diag *a, const struct wsl_diag *b)
+{
+    return a->line == b->line && a->col == b->col &&
+           !strcmp(a->file ? a->file : "", b->file ? b->file : "");
+}
+
+/* In a sorted list, drop an entry when one kept before it at the same place says the same. */
+static void drop_repeats(struct wsl_diags *d)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        struct wsl_diag *g = &d->v[i];
+        bool repeat = false;
+        for (size_t p = out; p-- > 0 && same_place(&d->v[p], g) && !repeat;)
+            repeat = d->v[p].sev == g->sev && !strcmp(d->v[p].msg, g->msg);
+        if (repeat)
+            drop(d, g);
+        else
+            d->v[out++] = *g;
+    }
+    d->n = out;
+}
+
 void wsl_diags_sort(struct wsl_diags *d)
 {
     /* Insertion sort: stable (equal positions keep the order they were found in), and
@@ -49,6 +97,7 @@ void wsl_diags_sort(struct wsl_diags *d)
         }
         d->v[j] = x;
     }
+    drop_repeats(d);
 }
 
 void wsl_diags_print(const struct wsl_diags *d, FILE *out)

@@ -33,8 +33,13 @@ struct wsl_diags {
 
 void wsl_diag_add(struct wsl_diags *d, enum wsl_sev sev, const char *file, int line, int col,
                   const char *hint, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-/* Order by file, line, column (stable for equal positions). */
+/* Order by file, line, column (stable for equal positions), and drop exact repeats (the
+ * same message at the same place: a YAML node shared through an alias is checked once per
+ * use, but its mistake is one mistake). */
 void wsl_diags_sort(struct wsl_diags *d);
+/* Keep the entries from index `from` on for which keep() is true; drop the others. */
+void wsl_diags_filter(struct wsl_diags *d, size_t from,
+                      bool (*keep)(const struct wsl_diag *g, const void *ctx), const void *ctx);
 /* "file:line:col: error: msg" and an indented "hint: ..." line for each. */
 void wsl_diags_print(const struct wsl_diags *d, FILE *out);
 /* [{"severity","file","line","column","message","hint"}...]; new reference. */

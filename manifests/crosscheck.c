@@ -26,38 +26,45 @@ static const struct wsl_node *name_node(const struct wsl_meta *m)
     return wsl_field_node(&m->hdr, "name");
 }
 
-static void unique(struct wsl_repo *r, const char *kind, const struct wsl_meta *const *metas,
-                   size_t n)
+/* Index the names of one kind, reporting each name defined twice. */
+static void index_names(struct wsl_repo *r, const char *kind, struct wsl_strmap *index,
+                        const struct wsl_meta *(*meta)(const struct wsl_repo *, size_t), size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < i; j++) {
-            if (strcmp(metas[i]->name, metas[j]->name) != 0)
-                continue;
-            const struct wsl_node *first = name_node(metas[j]);
-            char hint[300];
-            snprintf(hint, sizeof hint, "it is first defined at %s:%d; rename one of them",
-                     first->file, first->line);
-            err_at(r, name_node(metas[i]), hint, "%s \"%s\" is defined twice", kind,
-                   metas[i]->name);
-            break;
+        const struct wsl_meta *m = meta(r, i);
+        size_t first;
+        if (!wsl_strmap_get(index, m->name, &first)) {
+            wsl_strmap_put(index, m->name, i);
+            continue;
         }
+        const struct wsl_node *at = name_node(meta(r, first));
+        char hint[300];
+        snprintf(hint, sizeof hint, "it is first defined at %s:%d; rename one of them",
+                 at->file, at->line);
+        err_at(r, name_node(m), hint, "%s \"%s\" is defined twice", kind, m->name);
     }
+}
+
+static const struct wsl_meta *target_meta(const struct wsl_repo *r, size_t i)
+{
+    return &r->targets.v[i]->metadata;
+}
+
+static const struct wsl_meta *app_meta(const struct wsl_repo *r, size_t i)
+{
+    return &r->apps.v[i]->metadata;
+}
+
+static const struct wsl_meta *policy_meta(const struct wsl_repo *r, size_t i)
+{
+    return &r->policies.v[i]->metadata;
 }
 
 static void unique_names(struct wsl_repo *r)
 {
-    size_t n = r->targets.n + r->apps.n + r->policies.n;
-    const struct wsl_meta **m = wsl_xmalloc((n + 1) * sizeof *m);
-    for (size_t i = 0; i < r->targets.n; i++)
-        m[i] = &r->targets.v[i]->metadata;
-    unique(r, "target", m, r->targets.n);
-    for (size_t i = 0; i < r->apps.n; i++)
-        m[i] = &r->apps.v[i]->metadata;
-    unique(r, "application", m, r->apps.n);
-    for (size_t i = 0; i < r->policies.n; i++)
-        m[i] = &r->policies.v[i]->metadata;
-    unique(r, "policy", m, r->policies.n);
-    free(m);
+    index_names(r, "target", &r->target_names, target_meta, r->targets.n);
+    index_names(r, "application", &r->app_names, app_meta, r->apps.n);
+    index_names(r, "policy", &r->policy_names, policy_meta, r->policies.n);
 }
 
 /* The node of item i of a list field (or the field itself when written as one string). */
@@ -65,6 +72,20 @@ static const struct wsl_node *item_node(const struct wsl_hdr *h, const char *fie
 {
     const struct wsl_node *n = wsl_field_node(h, field);
     return n && n->kind == WSL_NODE_SEQ && i < n->n ? n->vals[i] : n;
+}
+
+/* "did you mean" an application of this repository, or the generic advice. */
+static void app_hint(const struct wsl_repo *r, const char *name, char *hint, size_t size)
+{
+    const char *names[256];
+    size_t n = 0;
+    for (size_t i = 0; i < r->apps.n && n < 256; i++)
+        names[n++] = r->apps.v[i]->metadata.name;
+    const char *near = wsl_nearest(name, names, n);
+    if (near)
+        snprintf(hint, size, "did you mean \"%s\"?", near);
+    else
+        snprintf(hint, size, "name an Application defined in this repository");
 }
 
 static const struct wsl_target *target_ref(struct wsl_repo *r, const struct wsl_node *at,
@@ -131,19 +152,30 @@ static void check_workloads(struct wsl_repo *r, const struct wsl_app *a)
 {
     for (size_t i = 0; i < a->spec.workloads.n; i++) {
         for (size_t j = 0; j < i && a->workloads[i]; j++) {
+            if (a->workloads[j] == a->workloads[i]) {
+                err_at(r, item_node(&a->spec.hdr, "workloads", i), "list each file once",
+                       "workload file \"%s\" is listed twice", a->spec.workloads.v[i]);
+                break;
+            }
             if (a->workloads[j] &&
-                !strcmp(a->workloads[i]->metadata.name, a->workloads[j]->metadata.name))
+                !strcmp(a->workloads[i]->metadata.name, a->workloads[j]->metadata.name)) {
                 err_at(r, item_node(&a->spec.hdr, "workloads", i),
                        "give each workload of an application its own metadata.name",
                        "two workloads of this application are named \"%s\"",
                        a->workloads[i]->metadata.name);
+                break;
+            }
         }
     }
     if (!all_workloads_loaded(a))
         return; /* the names below cannot be judged */
+    const struct wsl_node *replicas = wsl_field_node(&a->spec.hdr, "replicas");
     for (size_t i = 0; i < a->spec.replicas.n; i++) {
+        const struct wsl_node *at = a->spec.replicas.v[i].node;
+        if (replicas && replicas->kind == WSL_NODE_MAP && i < replicas->n)
+            at = replicas->keys[i]; /* the key; every entry decoded, so the indexes agree */
         if (!app_workload(a, a->spec.replicas.v[i].key))
-            err_at(r, a->spec.replicas.v[i].node, "use the metadata.name of one of its workloads",
+            err_at(r, at, "use the metadata.name of one of its workloads",
                    "replicas names workload \"%s\", which this application does not have",
                    a->spec.replicas.v[i].key);
     }
@@ -169,9 +201,11 @@ static void check_depends(struct wsl_repo *r, const struct wsl_app *a)
         const struct wsl_node *at = item_node(&a->spec.hdr, "dependsOn", i);
         if (!strcmp(d, a->metadata.name))
             err_at(r, at, NULL, "application \"%s\" depends on itself", d);
-        else if (!wsl_repo_app(r, d) && !wsl_repo_broken(r, "Application", d))
-            err_at(r, at, "name an Application defined in this repository",
-                   "no application is named \"%s\"", d);
+        else if (!wsl_repo_app(r, d) && !wsl_repo_broken(r, "Application", d)) {
+            char hint[200];
+            app_hint(r, d, hint, sizeof hint);
+            err_at(r, at, hint, "no application is named \"%s\"", d);
+        }
     }
 }
 
@@ -180,11 +214,8 @@ enum { WHITE, GREY, BLACK };
 
 static size_t app_index(const struct wsl_repo *r, const char *name)
 {
-    for (size_t i = 0; i < r->apps.n; i++) {
-        if (!strcmp(r->apps.v[i]->metadata.name, name))
-            return i;
-    }
-    return SIZE_MAX;
+    size_t i;
+    return wsl_strmap_get(&r->app_names, name, &i) ? i : SIZE_MAX;
 }
 
 static void visit(struct wsl_repo *r, size_t i, unsigned char *color, size_t *path, size_t depth)
@@ -233,11 +264,13 @@ static void check_policies(struct wsl_repo *r)
         for (size_t k = 0; k < p->spec.rules.n; k++) {
             const struct wsl_rule_match *m = &p->spec.rules.v[k].match;
             for (size_t j = 0; j < m->applications.n; j++) {
-                if (!wsl_repo_app(r, m->applications.v[j]) &&
-                    !wsl_repo_broken(r, "Application", m->applications.v[j]))
-                    err_at(r, item_node(&m->hdr, "applications", j),
-                           "name an Application defined in this repository",
-                           "no application is named \"%s\"", m->applications.v[j]);
+                const char *name = m->applications.v[j];
+                if (wsl_repo_app(r, name) || wsl_repo_broken(r, "Application", name))
+                    continue;
+                char hint[200];
+                app_hint(r, name, hint, sizeof hint);
+                err_at(r, item_node(&m->hdr, "applications", j), hint,
+                       "no application is named \"%s\"", name);
             }
         }
     }

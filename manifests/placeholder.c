@@ -84,15 +84,26 @@ static void put_json_scalar(struct wsl_buf *out, const json_t *v)
     }
 }
 
-static void put_node(struct wsl_buf *out, const struct wsl_node *n)
+/* A scalar as written; a mapping or list as compact JSON, when it is small (a placeholder
+ * used many times must not multiply a large subtree into a huge value). */
+#define MAX_EXPANDED_NODES 1000
+
+static int put_node(struct wsl_buf *out, const struct wsl_node *n, struct wsl_err *err)
 {
     if (n->kind == WSL_NODE_SCALAR) {
         wsl_buf_puts(out, n->str);
-        return;
+        return 0;
+    }
+    if (n->weight > MAX_EXPANDED_NODES) {
+        wsl_err_set(err, WSL_E_LIMIT, "placeholder refers to a %s of %llu values",
+                    n->kind == WSL_NODE_MAP ? "mapping" : "list", (unsigned long long)n->weight);
+        wsl_err_hint(err, "refer to a single value, for example ${metadata.name}");
+        return WSL_E_LIMIT;
     }
     json_t *j = wsl_node_to_json(n);
     put_json_scalar(out, j);
     json_decref(j);
+    return 0;
 }
 
 static int unknown(struct wsl_err *err, const char *const *parts, size_t n, const char *why)
@@ -103,6 +114,15 @@ static int unknown(struct wsl_err *err, const char *const *parts, size_t n, cons
     wsl_err_set(err, WSL_E_INVALID, "unknown reference ${%s}: %s", wsl_buf_str(&b), why);
     wsl_buf_free(&b);
     return WSL_E_INVALID;
+}
+
+/* A "did you mean" hint naming the closest of names, when one is close. */
+static void hint_nearest(struct wsl_err *err, const char *s, const char *const *names, size_t n,
+                         const char *what)
+{
+    const char *near = wsl_nearest(s, names, n);
+    if (near)
+        wsl_err_hint(err, "did you mean %s\"%s\"?", what, near);
 }
 
 static int resolve_metadata(const struct score_ctx *c, const char *const *parts, size_t n,
@@ -116,8 +136,7 @@ static int resolve_metadata(const struct score_ctx *c, const char *const *parts,
     }
     if (n == 1)
         return unknown(err, parts, n, "name a key, for example ${metadata.name}");
-    put_node(out, cur);
-    return 0;
+    return put_node(out, cur, err);
 }
 
 static int resolve_resource(const struct score_ctx *c, const char *const *parts, size_t n,
@@ -125,8 +144,15 @@ static int resolve_resource(const struct score_ctx *c, const char *const *parts,
 {
     if (n < 2)
         return unknown(err, parts, n, "name a resource, for example ${resources.db.host}");
-    if (!wsl_score_resource_find(c->w, parts[1]))
-        return unknown(err, parts, n, "the workload declares no resource of that name");
+    if (!wsl_score_resource_find(c->w, parts[1])) {
+        int rc = unknown(err, parts, n, "the workload declares no resource of that name");
+        const char *names[64];
+        size_t k = 0;
+        for (size_t i = 0; i < c->w->resources.n && k < 64; i++)
+            names[k++] = c->w->resources.v[i].hdr.key;
+        hint_nearest(err, parts[1], names, k, "the resource ");
+        return rc;
+    }
     if (!c->outputs)
         return 0;
     const json_t *cur = json_object_get(c->outputs, parts[1]);
@@ -148,6 +174,8 @@ static int resolve_score(void *ctx, const char *const *parts, size_t n, struct w
         return resolve_resource(c, parts, n, out, err);
     int rc = unknown(err, parts, n, "a placeholder starts with metadata or resources");
     wsl_err_hint(err, "write $${...} for a literal \"${...}\"");
+    static const char *const roots[] = {"metadata", "resources"};
+    hint_nearest(err, parts[0], roots, 2, "");
     return rc;
 }
 

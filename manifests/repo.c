@@ -1,24 +1,32 @@
 #include "manifests/repo.h"
 
 #include "lib/buf.h"
+#include "lib/strmap.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #define MAX_WALK_DEPTH 32
 
+/* A file read, known by its device and inode (so that no path spelling, link or "./"
+ * makes it read twice). */
+struct file_rec {
+    size_t workload; /* index of its first workload in r->workloads + 1; 0: none */
+    bool errors;     /* reading or decoding it reported errors */
+};
+
 struct loader {
     struct wsl_repo *r;
     const struct wsl_provider_list *providers;
-    char **real; /* realpath of each workload in r->workloads, for sharing by path */
+    struct wsl_strmap ids; /* "dev:ino" -> index in recs */
     struct {
-        char **v; /* realpath of every file read, so that none is read twice */
+        struct file_rec *v;
         size_t n;
-    } seen;
+    } recs;
 };
 
 #define PUSH(vec, item)                                                                    \
@@ -46,9 +54,6 @@ static struct wsl_workload *add_workload(struct loader *l, const struct wsl_node
     if (!w)
         return NULL;
     w->path = path;
-    char *real = realpath(path, NULL);
-    l->real = wsl_xrealloc(l->real, (l->r->workloads.n + 1) * sizeof *l->real);
-    l->real[l->r->workloads.n] = real ? real : wsl_xstrdup(path);
     PUSH(l->r->workloads, w);
     return w;
 }
@@ -111,25 +116,70 @@ static void add_doc(struct loader *l, const struct wsl_node *root, const char *p
     }
 }
 
-/* Read a file unless it was read before (by real path); returns whether it was read. */
-static bool load_file(struct loader *l, const char *path, bool score_only)
+/* The YAML errors of the file being read, for echo_of_yaml_error(). */
+struct yaml_errors {
+    const struct wsl_diags *d;
+    size_t from, to;
+};
+
+/* keep() for wsl_diags_filter: false for a decoding error at the very place of a YAML error
+ * of the same file; it is a consequence (an alias to no anchor reads as an empty value, so
+ * its field would also be reported as having the wrong type). */
+static bool not_an_echo(const struct wsl_diag *g, const void *ctx)
 {
-    char *real = realpath(path, NULL);
-    for (size_t i = 0; real && i < l->seen.n; i++) {
-        if (!strcmp(l->seen.v[i], real)) {
-            free(real);
+    const struct yaml_errors *y = ctx;
+    for (size_t j = y->from; j < y->to; j++) {
+        const struct wsl_diag *e = &y->d->v[j];
+        if (e->sev == WSL_SEV_ERROR && g->line && e->line == g->line && e->col == g->col &&
+            g->file && e->file && !strcmp(g->file, e->file))
             return false;
-        }
     }
-    if (real)
-        PUSH(l->seen, real);
+    return true;
+}
+
+/* The record of the file at path, made when absent (*fresh then true); NULL when it cannot
+ * be read, with errno set. */
+static struct file_rec *file_record(struct loader *l, const char *path, bool *fresh)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return NULL;
+    char id[64];
+    snprintf(id, sizeof id, "%llx:%llx", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino);
+    size_t i;
+    *fresh = !wsl_strmap_get(&l->ids, id, &i);
+    if (*fresh) {
+        i = l->recs.n;
+        PUSH(l->recs, ((struct file_rec){0, false}));
+        wsl_strmap_put(&l->ids, wsl_arena_strdup(l->r->a, id), i);
+    }
+    return &l->recs.v[i];
+}
+
+/* Read a file unless it was read before; returns its record, or NULL (with an error
+ * reported when report_missing) when it cannot be read. */
+static struct file_rec *load_file(struct loader *l, const char *path, bool score_only)
+{
+    bool fresh;
+    struct file_rec *rec = file_record(l, path, &fresh);
+    if (!rec || !fresh)
+        return rec;
     struct wsl_yaml_file f;
     const char *p = wsl_arena_strdup(l->r->a, path);
+    struct wsl_diags *d = &l->r->diags;
+    size_t errors = d->errors, first = d->n, workloads = l->r->workloads.n;
     l->r->files++;
-    wsl_yaml_load_file(l->r->a, p, &f, &l->r->diags);
+    wsl_yaml_load_file(l->r->a, p, &f, d);
+    struct yaml_errors y = {d, first, d->n};
     for (size_t i = 0; i < f.ndocs; i++)
         add_doc(l, f.docs[i], f.path, score_only);
-    return true;
+    if (y.to > first)
+        wsl_diags_filter(d, y.to, not_an_echo, &y);
+    rec = &l->recs.v[rec - l->recs.v]; /* add_doc does not read files, but stay safe */
+    rec->errors = d->errors > errors;
+    rec->workload = l->r->workloads.n > workloads ? workloads + 1 : 0;
+    return rec;
 }
 
 static bool is_yaml_name(const char *name)
@@ -182,25 +232,16 @@ static void walk(struct loader *l, const char *path, int depth, bool explicit)
 static struct wsl_workload *find_or_load_workload(struct loader *l, const char *path,
                                                   const struct wsl_node *at)
 {
-    char *real = realpath(path, NULL);
-    if (!real) {
+    const struct file_rec *rec = load_file(l, path, true);
+    if (!rec) {
         wsl_diag_add(&l->r->diags, WSL_SEV_ERROR, at->file, at->line, at->col,
                      "paths are relative to the Application's file",
                      "workload file \"%s\" cannot be read: %s", at->str, strerror(errno));
         return NULL;
     }
-    for (size_t i = 0; i < l->r->workloads.n; i++) {
-        if (!strcmp(l->real[i], real)) {
-            free(real);
-            return l->r->workloads.v[i];
-        }
-    }
-    free(real);
-    size_t before = l->r->workloads.n, errors = l->r->diags.errors;
-    bool read = load_file(l, path, true);
-    if (l->r->workloads.n > before)
-        return l->r->workloads.v[before];
-    if (read && l->r->diags.errors == errors)
+    if (rec->workload)
+        return l->r->workloads.v[rec->workload - 1];
+    if (!rec->errors) /* read now or before (then as another kind of document, or none) */
         wsl_diag_add(&l->r->diags, WSL_SEV_ERROR, at->file, at->line, at->col,
                      "a workload file holds one Score document (apiVersion: score.dev/v1b1)",
                      "\"%s\" holds no Score workload", at->str);
@@ -227,17 +268,13 @@ struct wsl_repo *wsl_repo_load(const char *const *paths, size_t npaths,
 {
     struct wsl_repo *r = wsl_xcalloc(1, sizeof *r);
     r->a = wsl_arena_new();
-    struct loader l = {r, providers, NULL, {NULL, 0}};
+    struct loader l = {r, providers, WSL_STRMAP_INIT, {NULL, 0}};
     for (size_t i = 0; i < npaths; i++)
         walk(&l, paths[i], 0, true);
     for (size_t i = 0; i < r->apps.n; i++)
         resolve_workloads(&l, r->apps.v[i]);
-    for (size_t i = 0; i < r->workloads.n; i++)
-        free(l.real[i]);
-    free(l.real);
-    for (size_t i = 0; i < l.seen.n; i++)
-        free(l.seen.v[i]);
-    free(l.seen.v);
+    wsl_strmap_free(&l.ids);
+    free(l.recs.v);
     wsl_repo_crosscheck(r);
     wsl_diags_sort(&r->diags);
     return r;
@@ -245,20 +282,14 @@ struct wsl_repo *wsl_repo_load(const char *const *paths, size_t npaths,
 
 const struct wsl_target *wsl_repo_target(const struct wsl_repo *r, const char *name)
 {
-    for (size_t i = 0; i < r->targets.n; i++) {
-        if (!strcmp(r->targets.v[i]->metadata.name, name))
-            return r->targets.v[i];
-    }
-    return NULL;
+    size_t i;
+    return wsl_strmap_get(&r->target_names, name, &i) ? r->targets.v[i] : NULL;
 }
 
 const struct wsl_app *wsl_repo_app(const struct wsl_repo *r, const char *name)
 {
-    for (size_t i = 0; i < r->apps.n; i++) {
-        if (!strcmp(r->apps.v[i]->metadata.name, name))
-            return r->apps.v[i];
-    }
-    return NULL;
+    size_t i;
+    return wsl_strmap_get(&r->app_names, name, &i) ? r->apps.v[i] : NULL;
 }
 
 bool wsl_repo_broken(const struct wsl_repo *r, const char *kind, const char *name)
@@ -277,6 +308,9 @@ void wsl_repo_free(struct wsl_repo *r)
     if (!r)
         return;
     free(r->broken.v);
+    wsl_strmap_free(&r->target_names);
+    wsl_strmap_free(&r->app_names);
+    wsl_strmap_free(&r->policy_names);
     free(r->targets.v);
     free(r->apps.v);
     free(r->policies.v);

@@ -9,6 +9,7 @@
 #ifndef WSL_REPO_H
 #define WSL_REPO_H
 
+#include "lib/strmap.h"
 #include "manifests/wissel.h"
 
 struct wsl_repo {
@@ -35,6 +36,8 @@ struct wsl_repo {
                            them are not reported again as missing */
         size_t n;
     } broken;
+    struct wsl_strmap target_names, app_names, policy_names; /* name -> index; the first
+                                                               wins when names repeat */
     size_t files;   /* YAML files read */
     size_t ignored; /* documents that are not wissel or Score manifests */
 };

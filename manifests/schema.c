@@ -1,6 +1,7 @@
 #include "manifests/schema.h"
 
 #include "lib/buf.h"
+#include "lib/log.h"
 #include "lib/units.h"
 
 #include <math.h>
@@ -13,7 +14,7 @@ struct anyvec {
     size_t n;
 };
 
-static void vreport(struct wsl_dec *dec, enum wsl_sev sev, const struct wsl_node *at,
+__attribute__((format(printf, 5, 0))) static void vreport(struct wsl_dec *dec, enum wsl_sev sev, const struct wsl_node *at,
                      const char *hint, const char *fmt, va_list ap)
 {
     char msg[1024];
@@ -43,6 +44,52 @@ void wsl_dec_warn(struct wsl_dec *dec, const struct wsl_node *at, const char *hi
 const struct wsl_node *wsl_field_node(const struct wsl_hdr *h, const char *field)
 {
     return wsl_node_get(h->node, field);
+}
+
+const struct wsl_node *wsl_key_node(const struct wsl_node *map, const char *key)
+{
+    for (size_t i = 0; map && map->kind == WSL_NODE_MAP && i < map->n; i++) {
+        if (strcmp(map->keys[i]->str, key) == 0)
+            return map->keys[i];
+    }
+    return NULL;
+}
+
+/* Extend dec->path by ".name" (or "[i]" when name is NULL); returns the old length. */
+static size_t path_push(struct wsl_dec *dec, const char *name, size_t index)
+{
+    size_t len = strlen(dec->path), room = sizeof dec->path - len;
+    if (!name) {
+        snprintf(dec->path + len, room, "[%zu]", index);
+        return len;
+    }
+    size_t n = strlen(name), dot = len ? 1 : 0;
+    if (dot + n < room) { /* on overflow the path stays as it was: messages name less */
+        dec->path[len] = '.';
+        memcpy(dec->path + len + dot, name, n + 1);
+    }
+    return len;
+}
+
+static void path_pop(struct wsl_dec *dec, size_t len)
+{
+    dec->path[len] = '\0';
+}
+
+size_t wsl_dec_push(struct wsl_dec *dec, const char *name)
+{
+    return path_push(dec, name, 0);
+}
+
+void wsl_dec_pop(struct wsl_dec *dec, size_t len)
+{
+    path_pop(dec, len);
+}
+
+/* How messages name the mapping being decoded: its path, or the kind at the top. */
+static const char *where(const struct wsl_dec *dec, const struct wsl_type *t)
+{
+    return dec->path[0] ? dec->path : t->name;
 }
 
 static size_t edit_distance(const char *a, const char *b)
@@ -92,10 +139,15 @@ static bool type_error(struct wsl_dec *dec, const struct wsl_node *n, const char
                        const char *want)
 {
     const char *hint = NULL;
-    if (!strcmp(want, "a string") && n->kind == WSL_NODE_SCALAR && n->type != WSL_Y_NULL)
+    int64_t ignored;
+    bool scalar = n->kind == WSL_NODE_SCALAR;
+    if (!strcmp(want, "a string") && scalar && n->type != WSL_Y_NULL)
         hint = "put the value in quotes to make it a string";
-    else if (!strcmp(want, "a boolean") && n->kind == WSL_NODE_SCALAR)
-        hint = "write true or false";
+    else if (!strcmp(want, "a boolean") && scalar)
+        hint = "write true or false, without quotes";
+    else if (!strcmp(want, "an integer") && scalar && n->type == WSL_Y_STR &&
+             wsl_quantity_parse(n->str, &ignored, NULL) == 0 && strspn(n->str, "0123456789") == n->len)
+        hint = "remove the quotes: a number is written without them";
     wsl_dec_error(dec, n, hint, "\"%s\" must be %s, not %s", field, want, wsl_node_describe(n));
     return false;
 }
@@ -166,9 +218,13 @@ static bool decode_int(struct wsl_dec *dec, const struct wsl_node *n, const stru
 static bool decode_duration(struct wsl_dec *dec, const struct wsl_node *n,
                             const struct wsl_field *f, int64_t *out)
 {
-    const char *s = NULL;
-    if (!get_string(dec, n, f->name, &s))
+    if (n->kind != WSL_NODE_SCALAR || n->type != WSL_Y_STR) {
+        wsl_dec_error(dec, n, "write a number with a unit, for example 30s, 5m or 1h30m",
+                      "\"%s\" must be a duration such as \"30s\" or \"5m\", not %s", f->name,
+                      wsl_node_describe(n));
         return false;
+    }
+    const char *s = n->str;
     struct wsl_err err = {0};
     if (wsl_duration_parse(s, out, &err) != 0) {
         wsl_dec_error(dec, n, err.hint, "\"%s\": %s", f->name, err.msg);
@@ -200,6 +256,7 @@ static bool decode_strlist(struct wsl_dec *dec, const struct wsl_node *n,
         return false;
     bool ok = true;
     out->v = wsl_arena_alloc(dec->a, (n->n + 1) * sizeof *out->v);
+    out->n = 0;
     for (size_t i = 0; i < n->n; i++) {
         char item[96];
         snprintf(item, sizeof item, "%s[%zu]", f->name, i);
@@ -216,7 +273,7 @@ static bool decode_strlist(struct wsl_dec *dec, const struct wsl_node *n,
 static bool check_key(struct wsl_dec *dec, const struct wsl_node *k, const struct wsl_field *f)
 {
     char what[96];
-    snprintf(what, sizeof what, "key in \"%s\"", f->name);
+    snprintf(what, sizeof what, "%s key", f->name);
     return !f->key_check || check_string(dec, k, what, f->key_check);
 }
 
@@ -227,6 +284,7 @@ static bool decode_kvs(struct wsl_dec *dec, const struct wsl_node *n, const stru
         return false;
     bool ok = true;
     out->v = wsl_arena_alloc(dec->a, (n->n + 1) * sizeof *out->v);
+    out->n = 0;
     for (size_t i = 0; i < n->n; i++) {
         struct wsl_kv *kv = &out->v[out->n];
         kv->key = n->keys[i]->str;
@@ -261,7 +319,9 @@ static bool decode_objs(struct wsl_dec *dec, const struct wsl_node *n, const str
             h->key = n->keys[i]->str;
             ok = check_key(dec, n->keys[i], f) && ok;
         }
+        size_t len = path_push(dec, as_map ? h->key : NULL, i);
         ok = wsl_decode(dec, n->vals[i], f->type, h) && ok;
+        path_pop(dec, len);
     }
     out->v = arr;
     out->n = n->n;
@@ -313,7 +373,10 @@ static void unknown_field(struct wsl_dec *dec, const struct wsl_node *key, const
         names[n++] = f->name;
     const char *near = wsl_nearest(key->str, names, n);
     char hint[512];
-    if (near) {
+    if (wsl_log_key_is_secret(key->str)) {
+        snprintf(hint, sizeof hint, "secrets are never written in manifests; refer to one with "
+                                    "secretFrom: {env: NAME} or {file: PATH} where supported");
+    } else if (near) {
         snprintf(hint, sizeof hint, "did you mean \"%s\"?", near);
     } else {
         struct wsl_buf b = WSL_BUF_INIT;
@@ -322,14 +385,14 @@ static void unknown_field(struct wsl_dec *dec, const struct wsl_node *key, const
         snprintf(hint, sizeof hint, "known fields here: %s", wsl_buf_str(&b));
         wsl_buf_free(&b);
     }
-    wsl_dec_error(dec, key, hint, "unknown field \"%.80s\" in %s", key->str, t->name);
+    wsl_dec_error(dec, key, hint, "unknown field \"%.80s\" in %s", key->str, where(dec, t));
 }
 
 bool wsl_decode(struct wsl_dec *dec, const struct wsl_node *n, const struct wsl_type *t,
                 void *obj)
 {
     struct wsl_hdr *h = obj;
-    if (!want_kind(dec, n, t->name, WSL_NODE_MAP))
+    if (!want_kind(dec, n, where(dec, t), WSL_NODE_MAP))
         return false;
     h->node = n;
     size_t errors = dec->d->errors;
@@ -342,14 +405,16 @@ bool wsl_decode(struct wsl_dec *dec, const struct wsl_node *n, const struct wsl_
                 unknown_field(dec, n->keys[i], t);
             continue;
         }
+        size_t len = path_push(dec, f->name, 0);
         if (decode_field(dec, n->vals[i], f, obj) && (f->flags & WSL_F_NONEMPTY) &&
             collection_size(f, obj) == 0)
             wsl_dec_error(dec, n->vals[i], NULL, "\"%s\" must not be empty", f->name);
+        path_pop(dec, len);
     }
     for (const struct wsl_field *f = t->fields; f->name; f++) {
         if ((f->flags & WSL_F_REQUIRED) && !wsl_node_get(n, f->name))
-            wsl_dec_error(dec, n, NULL, "%s is missing the required field \"%s\"", t->name,
-                          f->name);
+            wsl_dec_error(dec, n, NULL, "%s is missing the required field \"%s\"",
+                          where(dec, t), f->name);
     }
     if (t->post && dec->d->errors == errors)
         t->post(dec, obj);
@@ -389,45 +454,60 @@ static json_t *map_of(json_t *values, const struct wsl_check *key_check)
     return s;
 }
 
-static json_t *field_schema(const struct wsl_field *f, json_t *defs)
+static json_t *int_schema(const struct wsl_field *f)
+{
+    json_t *s = json_pack("{s:s}", "type", "integer");
+    if (f->min < f->max) {
+        json_object_set_new(s, "minimum", json_integer(f->min));
+        json_object_set_new(s, "maximum", json_integer(f->max));
+    }
+    return s;
+}
+
+static json_t *enum_of(const char *const *choices)
+{
+    json_t *e = json_array();
+    for (size_t i = 0; choices[i]; i++)
+        json_array_append_new(e, json_string(choices[i]));
+    return e;
+}
+
+/* The schema of a field's value, before its description and emptiness rule. */
+static json_t *value_schema(const struct wsl_field *f, json_t *defs)
 {
     json_t *s;
     switch (f->ft) {
     case WSL_FT_STR:
         s = string_schema(f->check);
-        if (f->choices) {
-            json_t *e = json_array();
-            for (size_t i = 0; f->choices[i]; i++)
-                json_array_append_new(e, json_string(f->choices[i]));
-            json_object_set_new(s, "enum", e);
-        }
-        break;
-    case WSL_FT_INT:
-        s = json_pack("{s:s}", "type", "integer");
-        if (f->min < f->max) {
-            json_object_set_new(s, "minimum", json_integer(f->min));
-            json_object_set_new(s, "maximum", json_integer(f->max));
-        }
-        break;
+        if (f->choices)
+            json_object_set_new(s, "enum", enum_of(f->choices));
+        return s;
+    case WSL_FT_INT: return int_schema(f);
     case WSL_FT_DURATION:
-        s = json_pack("{s:s, s:s}", "type", "string", "pattern",
-                      "^([0-9]+(\\.[0-9]+)?(h|m|s|ms|us|ns))+$|^0$");
-        break;
-    case WSL_FT_BOOL: s = json_pack("{s:s}", "type", "boolean"); break;
+        return json_pack("{s:s, s:s}", "type", "string", "pattern",
+                         "^([0-9]+(\\.[0-9]+)?(h|m|s|ms|us|ns))+$|^0$");
+    case WSL_FT_BOOL: return json_pack("{s:s}", "type", "boolean");
     case WSL_FT_STRLIST:
-        s = json_pack("{s:s, s:o}", "type", "array", "items", string_schema(f->check));
-        if (f->flags & WSL_F_SCALAR_OK)
-            s = json_pack("{s:[o,o]}", "anyOf", string_schema(f->check), s);
-        break;
-    case WSL_FT_STRMAP: s = map_of(json_pack("{s:s}", "type", "string"), f->key_check); break;
-    case WSL_FT_INTMAP: s = map_of(json_pack("{s:s}", "type", "integer"), f->key_check); break;
-    case WSL_FT_OBJ: s = ref_schema(f->type, defs); break;
+        return json_pack("{s:s, s:o}", "type", "array", "items", string_schema(f->check));
+    case WSL_FT_STRMAP: return map_of(json_pack("{s:s}", "type", "string"), f->key_check);
+    case WSL_FT_INTMAP: return map_of(int_schema(f), f->key_check);
+    case WSL_FT_OBJ: return ref_schema(f->type, defs);
     case WSL_FT_OBJLIST:
-        s = json_pack("{s:s, s:o}", "type", "array", "items", ref_schema(f->type, defs));
-        break;
-    case WSL_FT_OBJMAP: s = map_of(ref_schema(f->type, defs), f->key_check); break;
-    default: s = json_object(); break;
+        return json_pack("{s:s, s:o}", "type", "array", "items", ref_schema(f->type, defs));
+    case WSL_FT_OBJMAP: return map_of(ref_schema(f->type, defs), f->key_check);
+    default: return json_object();
     }
+}
+
+static json_t *field_schema(const struct wsl_field *f, json_t *defs)
+{
+    json_t *s = value_schema(f, defs);
+    if (f->flags & WSL_F_NONEMPTY)
+        json_object_set_new(s, json_object_get(s, "additionalProperties") ? "minProperties"
+                                                                           : "minItems",
+                            json_integer(1));
+    if (f->flags & WSL_F_SCALAR_OK)
+        s = json_pack("{s:[o,o]}", "anyOf", string_schema(f->check), s);
     if (f->doc)
         json_object_set_new(s, "description", json_string(f->doc));
     return s;

@@ -91,6 +91,11 @@ struct wsl_field {
     const char *doc;
 };
 
+/* A table entry for member M of struct T:
+ *   WSL_FIELD("image", WSL_FT_STR, struct wsl_score_container, image, WSL_F_REQUIRED,
+ *             .check = &wsl_check_nonempty, .doc = "...") */
+#define WSL_FIELD(name, ft, T, member, ...) {name, ft, offsetof(T, member), __VA_ARGS__}
+
 struct wsl_dec;
 
 struct wsl_type {
@@ -105,7 +110,8 @@ struct wsl_type {
 struct wsl_dec {
     struct wsl_arena *a;
     struct wsl_diags *d;
-    void *ctx; /* for post hooks that need more than the object */
+    void *ctx;      /* for post hooks that need more than the object */
+    char path[256]; /* where the decoder is, "spec.placement" (maintained by wsl_decode) */
 };
 
 /* Decode node into obj (zeroed by the caller) following type t. Returns false when any
@@ -119,6 +125,12 @@ void wsl_dec_warn(struct wsl_dec *dec, const struct wsl_node *at, const char *hi
                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The node of a field inside a decoded struct's mapping (for positions), or NULL. */
 const struct wsl_node *wsl_field_node(const struct wsl_hdr *h, const char *field);
+/* Descend into `name` for the paths in messages (decoding outside wsl_decode's own walk);
+ * wsl_dec_pop() with the returned value goes back. */
+size_t wsl_dec_push(struct wsl_dec *dec, const char *name);
+void wsl_dec_pop(struct wsl_dec *dec, size_t len);
+/* The key node of `key` in a mapping (for errors about the key itself), or NULL. */
+const struct wsl_node *wsl_key_node(const struct wsl_node *map, const char *key);
 /* The known name closest to s (edit distance), or NULL when none is close. */
 const char *wsl_nearest(const char *s, const char *const *names, size_t n);
 

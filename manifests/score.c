@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#define F(name, ft, type, member, ...) {name, ft, offsetof(type, member), __VA_ARGS__}
+#define F WSL_FIELD
 #define END {0}
 
 static bool is_score_version(const char *s) { return strcmp(s, "score.dev/v1b1") == 0; }
@@ -271,7 +271,7 @@ static void check_container(struct wsl_dec *dec, const struct wsl_workload *w,
         for (size_t j = 0; j < w->containers.n; j++)
             found = found || strcmp(w->containers.v[j].hdr.key, name) == 0;
         if (!found)
-            wsl_dec_error(dec, c->before.v[i].hdr.node, NULL,
+            wsl_dec_error(dec, wsl_key_node(wsl_field_node(&c->hdr, "before"), name), NULL,
                           "\"before\" names container \"%s\", which this workload does not have",
                           name);
     }

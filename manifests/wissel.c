@@ -14,6 +14,18 @@ static const char *const classifications[] = {"public", "internal", "confidentia
                                               NULL};
 static const char *const modes[] = {"warm", "cold", "active-active", NULL};
 
+static bool is_classification(const char *s)
+{
+    for (size_t i = 0; classifications[i]; i++) {
+        if (strcmp(s, classifications[i]) == 0)
+            return true;
+    }
+    return false;
+}
+static const struct wsl_check check_classification = {
+    "a classification", is_classification, "^(public|internal|confidential|secret)$",
+    "use public, internal, confidential or secret", 0, 0};
+
 static bool is_api_version(const char *s) { return strcmp(s, WSL_API_VERSION) == 0; }
 static const struct wsl_check check_api_version = {
     "a supported version", is_api_version, "^wissel\\.dev/v1$",
@@ -91,15 +103,26 @@ static void target_blocks(struct wsl_dec *dec, struct wsl_target_spec *s)
             continue;
         if (s->provider && strcmp(k, s->provider->name) == 0) {
             s->config = wsl_arena_alloc(dec->a, s->provider->config->size);
+            size_t len = wsl_dec_push(dec, k);
             wsl_decode(dec, n->vals[i], s->provider->config, s->config);
+            wsl_dec_pop(dec, len);
         } else if (wsl_provider_find(dec->ctx, k)) {
-            wsl_dec_error(dec, n->keys[i], "rename the block to match the provider",
-                          "block \"%s\" does not belong to provider \"%s\"", k,
-                          s->provider_name);
+            if (s->provider) /* else the provider's name is wrong, reported already */
+                wsl_dec_error(dec, n->keys[i],
+                              "a target has the block of its own provider only: rename the "
+                              "block, or change \"provider\"",
+                              "block \"%s\" does not belong to provider \"%s\"", k,
+                              s->provider_name);
         } else {
+            const char *names[] = {"provider", "jurisdiction", "region",
+                                   s->provider ? s->provider->name : "provider"};
+            const char *near = wsl_nearest(k, names, 4);
             char hint[160];
-            snprintf(hint, sizeof hint, "known fields here: provider, jurisdiction, region, %s",
-                     s->provider ? s->provider->name : "and the provider's block");
+            if (near)
+                snprintf(hint, sizeof hint, "did you mean \"%s\"?", near);
+            else
+                snprintf(hint, sizeof hint, "known fields here: provider, jurisdiction, region, %s",
+                         s->provider ? s->provider->name : "and the provider's block");
             wsl_dec_error(dec, n->keys[i], hint, "unknown field \"%.80s\" in target spec", k);
         }
     }
@@ -311,27 +334,14 @@ const struct wsl_type wsl_app_type = {"Application", sizeof(struct wsl_app), app
 
 static const struct wsl_field match_fields[] = {
     F("classification", WSL_FT_STRLIST, struct wsl_rule_match, classification, WSL_F_SCALAR_OK,
-      .doc = "Applications of these classifications."),
+      .check = &check_classification, .doc = "Applications of these classifications."),
     F("critical", WSL_FT_BOOL, struct wsl_rule_match, critical, 0),
     F("applications", WSL_FT_STRLIST, struct wsl_rule_match, applications, WSL_F_SCALAR_OK,
       .check = &wsl_check_name),
     END};
 
-static void match_post(struct wsl_dec *dec, void *obj)
-{
-    struct wsl_rule_match *m = obj;
-    for (size_t i = 0; i < m->classification.n; i++) {
-        size_t k = 0;
-        while (classifications[k] && strcmp(classifications[k], m->classification.v[i]))
-            k++;
-        if (!classifications[k])
-            wsl_dec_error(dec, wsl_field_node(&m->hdr, "classification"),
-                          "use public, internal, confidential or secret",
-                          "unknown classification \"%s\"", m->classification.v[i]);
-    }
-}
 static const struct wsl_type match_type = {"ruleMatch", sizeof(struct wsl_rule_match),
-                                           match_fields, false, match_post,
+                                           match_fields, false, NULL,
                                            "Which applications the rule applies to; all when empty."};
 
 static void require_post(struct wsl_dec *dec, void *obj)
@@ -393,14 +403,38 @@ const struct wsl_type wsl_policy_type = {"Policy", sizeof(struct wsl_policy), po
 
 /* --- JSON Schema -------------------------------------------------------------------- */
 
+/* What target_spec_post checks, per provider: only its own block, the block when the
+ * provider needs one, and "jurisdiction" when it is self-hosted and hosts applications. */
+static json_t *provider_rule(const struct wsl_provider_schema *p,
+                             const struct wsl_provider_list *providers)
+{
+    json_t *others = json_object(), *required = json_array();
+    for (size_t i = 0; i < providers->n; i++) {
+        if (providers->v[i] != p && providers->v[i]->config)
+            json_object_set_new(others, providers->v[i]->name, json_false());
+    }
+    if (p->config && p->config_required)
+        json_array_append_new(required, json_string(p->name));
+    if (!p->jurisdiction && (p->roles & WSL_ROLE_HOSTING))
+        json_array_append_new(required, json_string("jurisdiction"));
+    json_t *then = json_pack("{s:o}", "properties", others);
+    if (json_array_size(required))
+        json_object_set_new(then, "required", required);
+    else
+        json_decref(required);
+    return json_pack("{s:{s:{s:{s:s}}, s:[s]}, s:o}", "if", "properties", "provider", "const",
+                     p->name, "required", "provider", "then", then);
+}
+
 static void add_provider_blocks(json_t *defs, const struct wsl_provider_list *providers)
 {
     json_t *spec = json_object_get(defs, "targetSpec");
     json_t *props = json_object_get(spec, "properties");
-    json_t *names = json_array();
+    json_t *names = json_array(), *rules = json_array();
     for (size_t i = 0; providers && i < providers->n; i++) {
         const struct wsl_provider_schema *p = providers->v[i];
         json_array_append_new(names, json_string(p->name));
+        json_array_append_new(rules, provider_rule(p, providers));
         if (p->config) {
             json_t *block = wsl_type_schema(p->config, defs);
             if (p->doc)
@@ -410,6 +444,7 @@ static void add_provider_blocks(json_t *defs, const struct wsl_provider_list *pr
     }
     json_object_set_new(json_object_get(props, "provider"), "enum", names);
     json_object_set_new(spec, "additionalProperties", json_false());
+    json_object_set_new(spec, "allOf", rules);
 }
 
 json_t *wsl_wissel_schema(const struct wsl_provider_list *providers)

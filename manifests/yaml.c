@@ -1,6 +1,7 @@
 #include "manifests/yaml.h"
 
 #include "lib/buf.h"
+#include "lib/strmap.h"
 
 #include <errno.h>
 #include <math.h>
@@ -11,6 +12,10 @@
 #include <yaml.h>
 
 #define MAX_ANCHORS 10000
+/* Text one document may expand to through aliases: twice what a file may hold. Without
+ * aliases a document never comes near it; with them, a long string referred to from a
+ * small alias bomb would otherwise expand to gigabytes in wsl_node_to_json. */
+#define MAX_EXPANDED_BYTES (2 * (uint64_t)WSL_YAML_MAX_BYTES)
 
 struct vec {
     struct wsl_node **v;
@@ -21,11 +26,15 @@ struct frame {
     struct wsl_node *node;
     struct vec keys, vals;
     const char *anchor;
+    int height;      /* collections nested in the highest child so far, aliases expanded */
+    uint64_t bytes0; /* the document's expanded text when this collection opened */
 };
 
 struct anchor {
     const char *name;
     struct wsl_node *node;
+    int height;     /* collections nested in it, itself included, aliases expanded */
+    uint64_t bytes; /* the text of its scalars, aliases expanded */
 };
 
 struct loader {
@@ -36,6 +45,9 @@ struct loader {
     int depth;
     struct anchor *anchors;
     size_t nanchors;
+    struct wsl_strmap anchor_index; /* name -> index in anchors (the latest definition) */
+    uint64_t nodes, bytes;      /* the current document so far, aliases expanded */
+    size_t file_nodes;          /* nodes made for the whole file, all documents */
     struct wsl_node *root;
     bool failed; /* some error was reported: the file is invalid */
     bool stop;   /* a limit was hit or the syntax is broken: parse no further */
@@ -58,6 +70,15 @@ static void fail_at(struct loader *l, int line, int col, const char *hint, const
 
 static struct wsl_node *new_node(struct loader *l, enum wsl_node_kind kind, yaml_mark_t m)
 {
+    /* The limit per document does not bound a file of a million small documents; this
+     * bounds the memory of any one file (a node and its text take about 120 bytes). */
+    if (++l->file_nodes > WSL_YAML_MAX_NODES && !l->stop) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "this file holds more than %u YAML values", WSL_YAML_MAX_NODES);
+        fail_at(l, (int)m.line + 1, (int)m.column + 1,
+                "split it into smaller files; no manifest needs this many", msg);
+        l->stop = true;
+    }
     struct wsl_node *n = wsl_arena_alloc(l->a, sizeof *n);
     n->kind = kind;
     n->file = l->file;
@@ -152,7 +173,11 @@ static void type_plain(struct wsl_node *n)
     static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
     static const char *const trues[] = {"true", "True", "TRUE", NULL};
     static const char *const falses[] = {"false", "False", "FALSE", NULL};
-    if (is_one_of(n->str, nulls))
+    /* Most plain scalars are words (names, images, keys): only these characters can start
+     * a null, a boolean or a number (".inf", ".5"), so the rest are strings at once. */
+    if (n->str[0] && !strchr("~nNtTfF0123456789+-.", n->str[0]))
+        n->type = WSL_Y_STR;
+    else if (is_one_of(n->str, nulls))
         n->type = WSL_Y_NULL;
     else if (is_one_of(n->str, trues) || is_one_of(n->str, falses))
         n->type = WSL_Y_BOOL, n->b = n->str[0] == 't' || n->str[0] == 'T';
@@ -189,8 +214,9 @@ static void type_scalar(struct loader *l, struct wsl_node *n, const yaml_event_t
             n->type = WSL_Y_FLOAT;
         if (n->type != tags[i].type) {
             char msg[256];
-            snprintf(msg, sizeof msg, "\"%.60s\" is not a valid %s", n->str, tag);
-            fail_at(l, n->line, n->col, NULL, msg);
+            snprintf(msg, sizeof msg, "\"%.60s\" is not a valid !!%s", n->str,
+                     tag + strlen("tag:yaml.org,2002:"));
+            fail_at(l, n->line, n->col, "remove the tag, or write a value of that type", msg);
         }
         return;
     }
@@ -206,14 +232,45 @@ static uint64_t add_weight(uint64_t a, uint64_t b)
     return a + b < a ? UINT64_MAX : a + b;
 }
 
-static void attach(struct loader *l, struct wsl_node *n)
+/* Count nodes and text (an alias counts its anchor's whole tree) into the size of the
+ * current document with aliases expanded, and refuse it past the limits. Checked at every
+ * event, not when a collection closes: a flat list of a million aliases would otherwise be
+ * resolved in full before it is refused. */
+static void count(struct loader *l, uint64_t nodes, uint64_t bytes, yaml_mark_t m)
+{
+    l->nodes = add_weight(l->nodes, nodes);
+    l->bytes = add_weight(l->bytes, bytes);
+    char msg[200];
+    if (l->stop)
+        return;
+    if (l->nodes > WSL_YAML_MAX_NODES)
+        snprintf(msg, sizeof msg,
+                 "this document expands to more than %u nodes (YAML aliases used as a bomb?)",
+                 WSL_YAML_MAX_NODES);
+    else if (l->bytes > MAX_EXPANDED_BYTES)
+        snprintf(msg, sizeof msg,
+                 "this document expands to more than %llu MB of text (YAML aliases used as a "
+                 "bomb?)",
+                 (unsigned long long)(MAX_EXPANDED_BYTES >> 20));
+    else
+        return;
+    fail_at(l, (int)m.line + 1, (int)m.column + 1, "reduce the use of aliases (*name) in this file",
+            msg);
+    l->stop = true;
+}
+
+/* Add n to the open collection; height: the collections nested in n (0 for a scalar). */
+static void attach(struct loader *l, struct wsl_node *n, int height)
 {
     if (l->depth == 0) {
         l->root = n;
         return;
     }
     struct frame *f = &l->stack[l->depth - 1];
-    f->node->weight = add_weight(f->node->weight, n->weight);
+    if (height > f->height)
+        f->height = height;
+    uint64_t w = (uint64_t)f->node->weight + n->weight;
+    f->node->weight = w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
     if (f->node->kind == WSL_NODE_SEQ) {
         push(&f->vals, n);
     } else if (f->keys.n == f->vals.n) {
@@ -226,7 +283,8 @@ static void attach(struct loader *l, struct wsl_node *n)
     }
 }
 
-static void remember_anchor(struct loader *l, const char *name, struct wsl_node *n)
+static void remember_anchor(struct loader *l, const char *name, struct wsl_node *n, int height,
+                            uint64_t bytes)
 {
     if (!name)
         return;
@@ -237,7 +295,16 @@ static void remember_anchor(struct loader *l, const char *name, struct wsl_node 
     }
     if (l->nanchors % 64 == 0)
         l->anchors = wsl_xrealloc(l->anchors, (l->nanchors + 64) * sizeof *l->anchors);
-    l->anchors[l->nanchors++] = (struct anchor){name, n};
+    l->anchors[l->nanchors] = (struct anchor){name, n, height, bytes};
+    wsl_strmap_put(&l->anchor_index, name, l->nanchors++);
+}
+
+static void forget_anchors(struct loader *l)
+{
+    free(l->anchors);
+    l->anchors = NULL;
+    l->nanchors = 0;
+    wsl_strmap_free(&l->anchor_index);
 }
 
 static struct wsl_node **to_arena(struct loader *l, struct vec *v)
@@ -250,41 +317,56 @@ static struct wsl_node **to_arena(struct loader *l, struct vec *v)
     return out;
 }
 
+struct keyref {
+    const struct wsl_node *key;
+    size_t i; /* its place in the mapping */
+};
+
 static int cmp_keys(const void *a, const void *b)
 {
-    const struct wsl_node *x = *(struct wsl_node *const *)a, *y = *(struct wsl_node *const *)b;
-    int c = strcmp(x->str, y->str);
+    const struct keyref *x = a, *y = b;
+    int c = strcmp(x->key->str, y->key->str);
     if (c)
         return c;
-    return x->line != y->line ? (x->line < y->line ? -1 : 1) : (x->col < y->col ? -1 : x->col > y->col);
+    return x->i < y->i ? -1 : x->i > y->i;
 }
 
-static void check_duplicates(struct loader *l, struct wsl_node *map)
+/* Report every key set twice in the mapping being closed, and keep only the first pair of
+ * each key: the error is reported, and whoever reads the tree on (wsl_node_get, the
+ * decoders, which go on to report further mistakes) sees each key once. Decoders fill a
+ * field each time its key comes by, so a repeated list field would be decoded twice into
+ * the same slot. */
+static void check_duplicates(struct loader *l, struct frame *f)
 {
-    if (map->n < 2)
+    size_t n = f->keys.n;
+    if (n < 2)
         return;
-    struct wsl_node **k = wsl_xmalloc(map->n * sizeof *k);
-    memcpy(k, map->keys, map->n * sizeof *k);
-    qsort(k, map->n, sizeof *k, cmp_keys);
-    for (size_t i = 1; i < map->n; i++) {
-        if (strcmp(k[i]->str, k[i - 1]->str) != 0)
+    struct keyref *k = wsl_xmalloc(n * sizeof *k);
+    for (size_t i = 0; i < n; i++)
+        k[i] = (struct keyref){f->keys.v[i], i};
+    qsort(k, n, sizeof *k, cmp_keys);
+    bool any = false;
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(k[i].key->str, k[i - 1].key->str) != 0)
             continue;
         char msg[256], hint[128];
-        snprintf(msg, sizeof msg, "duplicate key \"%.80s\"", k[i]->str);
+        snprintf(msg, sizeof msg, "duplicate key \"%.80s\"", k[i].key->str);
         snprintf(hint, sizeof hint, "the same key is already set at line %d; keep one of them",
-                 k[i - 1]->line);
-        fail_at(l, k[i]->line, k[i]->col, hint, msg);
+                 k[i - 1].key->line);
+        fail_at(l, k[i].key->line, k[i].key->col, hint, msg);
+        f->keys.v[k[i].i] = NULL; /* dropped below */
+        any = true;
     }
     free(k);
-}
-
-static bool has_key(const struct vec *keys, const char *s)
-{
-    for (size_t i = 0; i < keys->n; i++) {
-        if (strcmp(keys->v[i]->str, s) == 0)
-            return true;
+    size_t m = 0;
+    for (size_t i = 0; any && i < n; i++) {
+        if (f->keys.v[i]) {
+            f->keys.v[m] = f->keys.v[i];
+            f->vals.v[m++] = f->vals.v[i];
+        }
     }
-    return false;
+    if (any)
+        f->keys.n = f->vals.n = m;
 }
 
 /* Apply merge keys (<<: *base or <<: [*a, *b]): pairs of the merged maps that the map does
@@ -304,6 +386,9 @@ static void merge_keys(struct loader *l, struct frame *f)
         push(&keys, k);
         push(&vals, v);
     }
+    struct wsl_strmap have = {0}; /* the keys set so far */
+    for (size_t i = 0; i < keys.n; i++)
+        wsl_strmap_put(&have, keys.v[i]->str, i);
     for (size_t m = 0; m < merges.n; m++) {
         struct wsl_node *src = merges.v[m];
         if (src->kind != WSL_NODE_MAP) {
@@ -311,12 +396,15 @@ static void merge_keys(struct loader *l, struct frame *f)
             continue;
         }
         for (size_t j = 0; j < src->n; j++) {
-            if (!has_key(&keys, src->keys[j]->str)) {
+            size_t at;
+            if (!wsl_strmap_get(&have, src->keys[j]->str, &at)) {
+                wsl_strmap_put(&have, src->keys[j]->str, keys.n);
                 push(&keys, src->keys[j]);
                 push(&vals, src->vals[j]);
             }
         }
     }
+    wsl_strmap_free(&have);
     free(merges.v);
     free(f->keys.v);
     free(f->vals.v);
@@ -337,12 +425,12 @@ static void close_collection(struct loader *l)
 {
     struct frame *f = &l->stack[--l->depth];
     struct wsl_node *n = f->node;
+    int height = f->height + 1;
+    uint64_t bytes = l->bytes - f->bytes0;
     if (n->kind == WSL_NODE_MAP) {
         if (f->keys.n != f->vals.n) /* cannot happen with a well-formed event stream */
             push(&f->vals, new_node(l, WSL_NODE_SCALAR, (yaml_mark_t){0}));
-        n->n = f->keys.n;
-        n->keys = f->keys.v; /* borrowed for the duplicate check, copied below */
-        check_duplicates(l, n);
+        check_duplicates(l, f);
         if (any_merge_key(f))
             merge_keys(l, f);
         n->n = f->keys.n;
@@ -351,16 +439,9 @@ static void close_collection(struct loader *l)
         n->n = f->vals.n;
     }
     n->vals = to_arena(l, &f->vals);
-    if (n->weight > WSL_YAML_MAX_NODES) {
-        char msg[200];
-        snprintf(msg, sizeof msg,
-                 "this document expands to more than %u nodes (YAML aliases used as a bomb?)",
-                 WSL_YAML_MAX_NODES);
-        fail_at(l, n->line, n->col, "reduce the use of aliases (*name) in this file", msg);
-        l->stop = true;
-    }
-    remember_anchor(l, f->anchor, n);
-    attach(l, n);
+    /* n->weight <= WSL_YAML_MAX_NODES: count() stopped the document before */
+    remember_anchor(l, f->anchor, n, height, bytes);
+    attach(l, n, height);
 }
 
 static void open_collection(struct loader *l, enum wsl_node_kind kind, const yaml_event_t *e,
@@ -374,23 +455,40 @@ static void open_collection(struct loader *l, enum wsl_node_kind kind, const yam
         l->stop = true;
         return;
     }
-    l->stack[l->depth++] = (struct frame){.node = n, .anchor = anchor};
+    l->stack[l->depth++] = (struct frame){.node = n, .anchor = anchor, .bytes0 = l->bytes};
+    count(l, 1, 0, e->start_mark);
 }
 
 static void on_alias(struct loader *l, const yaml_event_t *e)
 {
     const char *name = (const char *)e->data.alias.anchor;
-    for (size_t i = l->nanchors; i-- > 0;) {
-        if (strcmp(l->anchors[i].name, name) == 0) {
-            attach(l, l->anchors[i].node);
+    size_t i;
+    if (wsl_strmap_get(&l->anchor_index, name, &i)) {
+        const struct anchor *an = &l->anchors[i];
+        /* Aliases nest: an alias inside a deep structure repeats its anchor's structure
+         * there, and anchors can refer to anchors. Bound the depth as it will be read. */
+        if (l->depth + an->height > WSL_YAML_MAX_DEPTH) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "nesting deeper than %d levels once alias *%.80s is expanded",
+                     WSL_YAML_MAX_DEPTH, name);
+            fail_at(l, (int)e->start_mark.line + 1, (int)e->start_mark.column + 1,
+                    "an alias repeats its anchor's whole structure where it is used; flatten one "
+                    "of them",
+                    msg);
+            l->stop = true;
             return;
         }
+        count(l, an->node->weight, an->bytes, e->start_mark);
+        if (!l->stop)
+            attach(l, an->node, an->height);
+        return;
     }
     char msg[200];
     snprintf(msg, sizeof msg, "alias *%.80s refers to no anchor defined before it", name);
     fail_at(l, (int)e->start_mark.line + 1, (int)e->start_mark.column + 1,
             "define &name before using *name (an alias cannot refer to its own parent)", msg);
-    attach(l, new_node(l, WSL_NODE_SCALAR, e->start_mark));
+    count(l, 1, 0, e->start_mark);
+    attach(l, new_node(l, WSL_NODE_SCALAR, e->start_mark), 0);
 }
 
 static void on_scalar(struct loader *l, const yaml_event_t *e)
@@ -399,9 +497,11 @@ static void on_scalar(struct loader *l, const yaml_event_t *e)
     n->len = e->data.scalar.length;
     n->str = wsl_arena_strndup(l->a, (const char *)e->data.scalar.value, n->len);
     type_scalar(l, n, e);
+    count(l, 1, n->len, e->start_mark);
     if (e->data.scalar.anchor)
-        remember_anchor(l, wsl_arena_strdup(l->a, (const char *)e->data.scalar.anchor), n);
-    attach(l, n);
+        remember_anchor(l, wsl_arena_strdup(l->a, (const char *)e->data.scalar.anchor), n, 0,
+                        n->len);
+    attach(l, n, 0);
 }
 
 static const char *anchor_of(struct loader *l, const yaml_char_t *anchor)
@@ -409,21 +509,70 @@ static const char *anchor_of(struct loader *l, const yaml_char_t *anchor)
     return anchor ? wsl_arena_strdup(l->a, (const char *)anchor) : NULL;
 }
 
+/* Line and column (1-based, in characters) of a byte offset: a reader error (bad UTF-8, a
+ * control character) carries only the offset. */
+static yaml_mark_t mark_of_offset(const char *data, size_t len, size_t offset)
+{
+    yaml_mark_t m = {0};
+    for (size_t i = 0; i < offset && i < len; i++) {
+        if (data[i] == '\n')
+            m.line++, m.column = 0;
+        else if (((unsigned char)data[i] & 0xC0) != 0x80)
+            m.column++;
+    }
+    m.index = offset;
+    return m;
+}
+
+static void reader_error(struct loader *l, const yaml_parser_t *p, const char *data, size_t len)
+{
+    size_t off = p->problem_offset < len ? p->problem_offset : len;
+    char msg[512];
+    const char *hint;
+    if (p->problem && strstr(p->problem, "control characters")) {
+        snprintf(msg, sizeof msg,
+                 "invalid YAML: the file is not text: control character 0x%02X at offset %zu",
+                 (unsigned)p->problem_value, off);
+        hint = p->problem_value == 0 ? "this looks like a binary file, not YAML text"
+                                     : "remove the control character";
+    } else {
+        /* libyaml points a bad trailing octet out at its own offset: show the lead byte */
+        if (p->problem && strstr(p->problem, "trailing")) {
+            for (size_t k = 0; k < 3 && off > 0; k++) {
+                if ((unsigned char)data[--off] >= 0xC0)
+                    break;
+            }
+        }
+        snprintf(msg, sizeof msg,
+                 "invalid YAML: the file is not UTF-8 text: byte 0x%02X at offset %zu (%s)",
+                 off < len ? (unsigned char)data[off] : 0u, off,
+                 p->problem ? p->problem : "undecodable input");
+        hint = "save the file as UTF-8; it may be Latin-1 or Windows-1252 "
+               "(convert with: iconv -f windows-1252 -t utf-8)";
+    }
+    yaml_mark_t m = mark_of_offset(data, len, off);
+    fail_at(l, (int)m.line + 1, (int)m.column + 1, hint, msg);
+}
+
 static void syntax_error(struct loader *l, const yaml_parser_t *p, const char *data, size_t len)
 {
+    if (p->error == YAML_READER_ERROR) {
+        reader_error(l, p, data, len);
+        return;
+    }
     const yaml_mark_t *m = &p->problem_mark;
+    const yaml_mark_t *c = &p->context_mark;
     char msg[512];
     const char *hint = NULL;
-    if (p->context)
+    if (p->context && (c->line != m->line || c->column != m->column))
+        snprintf(msg, sizeof msg, "invalid YAML: %s %s (which starts at line %d, column %d)",
+                 p->problem ? p->problem : "", p->context, (int)c->line + 1, (int)c->column + 1);
+    else if (p->context)
         snprintf(msg, sizeof msg, "invalid YAML: %s %s", p->problem ? p->problem : "", p->context);
     else
         snprintf(msg, sizeof msg, "invalid YAML: %s", p->problem ? p->problem : "syntax error");
     if (m->index < len && data[m->index] == '\t')
         hint = "YAML does not allow tabs for indentation; indent with spaces";
-    else if (p->problem && strstr(p->problem, "UTF-8"))
-        hint = "save the file as UTF-8 text";
-    else if (p->problem && strstr(p->problem, "control characters"))
-        hint = "this looks like a binary file, not YAML text";
     fail_at(l, (int)m->line + 1, (int)m->column + 1, hint, msg);
 }
 
@@ -433,9 +582,8 @@ static void finish_doc(struct loader *l, struct vec *docs)
     if (!empty)
         push(docs, l->root);
     l->root = NULL;
-    free(l->anchors);
-    l->anchors = NULL;
-    l->nanchors = 0;
+    forget_anchors(l);
+    l->nodes = l->bytes = 0;
 }
 
 static void unwind(struct loader *l)
@@ -445,9 +593,7 @@ static void unwind(struct loader *l)
         free(f->keys.v);
         free(f->vals.v);
     }
-    free(l->anchors);
-    l->anchors = NULL;
-    l->nanchors = 0;
+    forget_anchors(l);
 }
 
 static bool on_event(struct loader *l, const yaml_event_t *e, struct vec *docs)

@@ -7,7 +7,8 @@
  * honoured. Anchors and aliases are supported by sharing nodes, merge keys (<<) too.
  *
  * Input is bounded: files over WSL_YAML_MAX_BYTES, nesting deeper than WSL_YAML_MAX_DEPTH,
- * or documents whose aliases expand past WSL_YAML_MAX_NODES nodes (alias bombs) are refused
+ * files of more than WSL_YAML_MAX_NODES values, or documents whose aliases expand past
+ * WSL_YAML_MAX_NODES nodes or twice WSL_YAML_MAX_BYTES of text (alias bombs) are refused
  * with a clear error; duplicate keys in one mapping are errors. All memory comes from the
  * caller's arena.
  */
@@ -29,19 +30,19 @@ enum wsl_node_kind { WSL_NODE_SCALAR, WSL_NODE_MAP, WSL_NODE_SEQ };
 enum wsl_scalar { WSL_Y_NULL, WSL_Y_BOOL, WSL_Y_INT, WSL_Y_FLOAT, WSL_Y_STR };
 
 struct wsl_node {
-    enum wsl_node_kind kind;
-    enum wsl_scalar type; /* scalars only */
-    const char *file;
+    enum wsl_node_kind kind : 8;
+    enum wsl_scalar type : 8; /* scalars only */
+    bool b;
     int line, col;
+    uint32_t weight; /* nodes in the tree with aliases expanded (at most WSL_YAML_MAX_NODES) */
+    const char *file;
     const char *str; /* scalar text (unescaped), NUL-terminated; "" for collections */
     size_t len;
-    bool b;
     int64_t i;
     double f;
     size_t n;               /* mapping pairs, or sequence items */
     struct wsl_node **keys; /* mapping keys (scalars) */
     struct wsl_node **vals; /* mapping values, or sequence items */
-    uint64_t weight;        /* nodes in the tree with aliases expanded */
 };
 
 struct wsl_yaml_file {

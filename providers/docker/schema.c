@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#define F(name, ft, type, member, ...) {name, ft, offsetof(type, member), __VA_ARGS__}
+#define F WSL_FIELD
 
 static bool is_host(const char *s)
 {

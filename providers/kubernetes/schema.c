@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#define F(name, ft, type, member, ...) {name, ft, offsetof(type, member), __VA_ARGS__}
+#define F WSL_FIELD
 
 static const struct wsl_field storage_fields[] = {
     F("readWriteOnce", WSL_FT_STR, struct wsl_k8s_storage, read_write_once, 0,

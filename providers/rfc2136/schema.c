@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#define F(name, ft, type, member, ...) {name, ft, offsetof(type, member), __VA_ARGS__}
+#define F WSL_FIELD
 
 static const char *const algorithms[] = {"hmac-sha256", "hmac-sha512", NULL};
 
