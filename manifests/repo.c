@@ -93,6 +93,8 @@ static void add_doc(struct loader *l, const struct wsl_node *root, const char *p
     const struct wsl_node *av = wsl_node_get(root, "apiVersion");
     const struct wsl_node *kind = wsl_node_get(root, "kind");
     const char *v = av && av->kind == WSL_NODE_SCALAR ? av->str : NULL;
+    static const char *const versions[] = {"score.dev/v1b1", WSL_API_VERSION};
+    const char *near_version;
     if (v && strncmp(v, "score.dev/", 10) == 0) {
         add_workload(l, root, path);
     } else if (score_only) {
@@ -111,6 +113,9 @@ static void add_doc(struct loader *l, const struct wsl_node *root, const char *p
         wsl_diag_add(&l->r->diags, WSL_SEV_ERROR, path, root->line, root->col,
                      "add apiVersion: wissel.dev/v1 (or score.dev/v1b1 for a workload)",
                      "this looks like a manifest but has no \"apiVersion\"");
+    } else if (v && (near_version = wsl_nearest(v, versions, 2))) {
+        wsl_diag_add(&l->r->diags, WSL_SEV_ERROR, path, av->line, av->col, NULL,
+                     "unknown apiVersion \"%.60s\"; did you mean %s?", v, near_version);
     } else {
         l->r->ignored++;
     }
@@ -188,6 +193,22 @@ static bool is_yaml_name(const char *name)
     return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml"));
 }
 
+static size_t documents(const struct wsl_repo *r)
+{
+    return r->targets.n + r->apps.n + r->policies.n + r->workloads.n + r->broken.n;
+}
+
+/* A file named on the command line: saying nothing about it would suggest it was checked. */
+static void load_named_file(struct loader *l, const char *path)
+{
+    size_t before = documents(l->r), errors = l->r->diags.errors;
+    load_file(l, path, false);
+    if (documents(l->r) == before && l->r->diags.errors == errors)
+        wsl_diag_add(&l->r->diags, WSL_SEV_WARNING, path, 0, 0,
+                     "manifests start with apiVersion: wissel.dev/v1 or score.dev/v1b1",
+                     "holds no wissel or Score manifest, so nothing in it was checked");
+}
+
 static void walk(struct loader *l, const char *path, int depth, bool explicit)
 {
     struct stat st;
@@ -197,7 +218,9 @@ static void walk(struct loader *l, const char *path, int depth, bool explicit)
         return;
     }
     if (!S_ISDIR(st.st_mode)) {
-        if (explicit || is_yaml_name(path))
+        if (explicit)
+            load_named_file(l, path);
+        else if (is_yaml_name(path))
             load_file(l, path, false);
         return;
     }
@@ -217,8 +240,11 @@ static void walk(struct loader *l, const char *path, int depth, bool explicit)
         if (names[i]->d_name[0] != '.') {
             struct wsl_buf child = WSL_BUF_INIT;
             size_t len = strlen(path);
-            wsl_buf_printf(&child, "%s%s%s", path, len && path[len - 1] == '/' ? "" : "/",
-                           names[i]->d_name);
+            if (strcmp(path, ".") == 0) /* name files as the user would: apps/x.yaml */
+                wsl_buf_puts(&child, names[i]->d_name);
+            else
+                wsl_buf_printf(&child, "%s%s%s", path, len && path[len - 1] == '/' ? "" : "/",
+                               names[i]->d_name);
             walk(l, wsl_buf_str(&child), depth + 1, false);
             wsl_buf_free(&child);
         }

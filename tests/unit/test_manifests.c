@@ -263,6 +263,18 @@ static void repo_reports_references(void **state)
     wsl_repo_free(r);
 }
 
+static void named_foreign_file_is_not_silently_passed(void **state)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/README.yaml", dir);
+    const char *paths[] = {path};
+    struct wsl_repo *r = wsl_repo_load(paths, 1, wsl_providers());
+    assert_int_equal(r->diags.errors, 0);
+    assert_int_equal(r->diags.warnings, 1);
+    assert_non_null(strstr(r->diags.v[0].msg, "nothing in it was checked"));
+    wsl_repo_free(r);
+}
+
 static void schema_has_every_kind(void **state)
 {
     json_t *s = wsl_wissel_schema(wsl_providers());
@@ -287,6 +299,7 @@ int main(void)
         cmocka_unit_test(placeholders_expand),
         cmocka_unit_test(repo_loads_and_resolves),
         cmocka_unit_test(repo_reports_references),
+        cmocka_unit_test(named_foreign_file_is_not_silently_passed),
         cmocka_unit_test(schema_has_every_kind),
     };
     return cmocka_run_group_tests_name("manifests", tests, make_repo, remove_repo);
