@@ -96,7 +96,14 @@ test: build/deps.stamp wissel build/asan/wissel $(UNIT_BIN) $(FUZZ_BIN)
 check-layers:
 	@tests/integration/layers.sh
 
-bench: wissel
+# Benchmark programs: tests/bench/bench_*.c linked with the release library.
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=build/bench/%)
+build/bench/%: tests/bench/%.c build/rel/libwissel.a | build/deps.stamp
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(REL_FLAGS) $(PKG_CFLAGS) -o $@ $< build/rel/libwissel.a $(PKG_LIBS)
+
+bench: wissel $(BENCH_BIN)
 	@tests/bench/run
 
 clean:

@@ -1,5 +1,9 @@
 #include "providers/registry.h"
 
+#include "providers/provider.h"
+
+#include <string.h>
+
 static const struct wsl_provider_schema *const all[] = {
     &wsl_kubernetes_schema,
     &wsl_docker_schema,
@@ -10,4 +14,23 @@ const struct wsl_provider_list *wsl_providers(void)
 {
     static const struct wsl_provider_list list = {all, sizeof all / sizeof *all};
     return &list;
+}
+
+#define MAX_EXTRA 8
+static const struct wsl_driver *extra[MAX_EXTRA];
+static size_t nextra;
+
+void wsl_driver_register(const struct wsl_driver *d)
+{
+    if (nextra < MAX_EXTRA)
+        extra[nextra++] = d;
+}
+
+const struct wsl_driver *wsl_driver_find(const char *name)
+{
+    for (size_t i = 0; i < nextra; i++) {
+        if (!strcmp(extra[i]->name, name))
+            return extra[i];
+    }
+    return NULL; /* the built-in drivers join here as they are written */
 }

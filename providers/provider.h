@@ -1,0 +1,151 @@
+/*
+ * provider.h — the driver contract and the object model that drivers and the engine share.
+ *
+ * A driver knows one hosting technology (Kubernetes, Docker, a DNS server, a cloud's
+ * container service). The engine knows none of them. They meet here:
+ *
+ *   render   (app, target)  -> the desired objects    pure: no network, no clock
+ *   observe  (app, target)  -> the objects that exist  list calls, selected by ownership
+ *   apply    (one action)   -> one provider API change idempotent: safe to repeat
+ *   health   (app, target)  -> ready / progressing / failed, with the reason
+ *
+ * The engine diffs desired against observed (providers never decide what to delete),
+ * orders the actions by their dependencies, applies them, records them in the journal and
+ * waits for health. See docs/drivers.md for writing a driver from scratch.
+ *
+ * Objects. An object is one thing at a provider: a Deployment, a container, a DNS record
+ * set. It has a kind, a name unique within (application, target, kind), a JSON body in the
+ * provider's own API representation of what we want, the keys ("kind/name") of the
+ * objects it depends on, and a fingerprint: the SHA-256 of the body's canonical JSON.
+ *
+ * Ownership. Every object wissel creates carries markers in the provider's own label or tag
+ * mechanism: WSL_MARK_APP, WSL_MARK_TARGET and WSL_MARK_FINGERPRINT (and the revision as
+ * an annotation where the provider has one). The provider itself is thereby the record of
+ * what wissel manages. observe() reports, for each object it finds, whether it carries the
+ * markers of this application and target (`owned`) and the fingerprint it was applied with.
+ *
+ * Safety. observe() sets `complete` only when it saw everything it was asked for. A failed,
+ * partial or timed-out observation must leave `complete` false (with a reason): the engine
+ * then plans no deletes at all for that application and target.
+ */
+#ifndef WSL_PROVIDER_H
+#define WSL_PROVIDER_H
+
+#include "lib/err.h"
+#include "manifests/wissel.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define WSL_MARK_APP "wissel.dev/app"
+#define WSL_MARK_TARGET "wissel.dev/target"
+#define WSL_MARK_FINGERPRINT "wissel.dev/fingerprint"
+#define WSL_MARK_REVISION "wissel.dev/revision"
+
+/* --- objects -------------------------------------------------------------------------- */
+
+struct wsl_object {
+    char *kind;             /* the provider's kind: "Deployment", "container", "A" */
+    char *name;             /* unique within (application, target, kind) */
+    json_t *body;           /* owned reference: the provider's representation */
+    char **deps;            /* keys "kind/name" of objects that must exist first */
+    size_t ndeps;
+    char fingerprint[65];   /* desired: of body; observed: from the object's marker ("" none) */
+    bool owned;             /* observed: carries this application's and target's markers */
+};
+
+struct wsl_objset {
+    struct wsl_object *v;
+    size_t n, cap;
+    bool complete;           /* observed sets: everything asked for was seen */
+    char incomplete_why[256];/* when not complete: why (shown when deletes are held back) */
+};
+
+/* Add an object; kind, name and deps are copied, body is taken over (its reference is
+ * stolen). For desired objects the fingerprint is computed from body. Returns the object. */
+struct wsl_object *wsl_objset_add(struct wsl_objset *s, const char *kind, const char *name,
+                                  json_t *body);
+/* Declare that obj depends on the object kind/name. */
+void wsl_object_depend(struct wsl_object *obj, const char *kind, const char *name);
+/* "kind/name" of obj into out (for dependency keys and messages). */
+void wsl_object_key(const struct wsl_object *obj, char *out, size_t n);
+/* The object kind/name, or NULL. */
+struct wsl_object *wsl_objset_find(const struct wsl_objset *s, const char *kind,
+                                   const char *name);
+/* Mark the observation incomplete with a reason (printf-style). */
+void wsl_objset_incomplete(struct wsl_objset *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void wsl_objset_free(struct wsl_objset *s);
+
+/* --- facts ---------------------------------------------------------------------------- */
+
+enum wsl_capability {
+    WSL_CAP_CONTAINERS = 1 << 0,
+    WSL_CAP_REPLICAS = 1 << 1,
+    WSL_CAP_RWX_VOLUMES = 1 << 2,
+    WSL_CAP_LOAD_BALANCER = 1 << 3,
+    WSL_CAP_TLS_ROUTES = 1 << 4,
+    WSL_CAP_DNS = 1 << 5,
+    WSL_CAP_OBJECT_STORAGE = 1 << 6,
+};
+
+struct wsl_provider_facts {
+    const char *jurisdiction;   /* ISO country of the legal home; NULL: where it is installed
+                                   (self-hosted: the Target says) */
+    unsigned capabilities;      /* enum wsl_capability bits */
+    const char *const *native_resources; /* Score resource types it provisions itself,
+                                            NULL-terminated ("volume", "route", ...) */
+};
+
+/* --- actions and health ---------------------------------------------------------------- */
+
+enum wsl_action_type { WSL_ACT_NOOP, WSL_ACT_CREATE, WSL_ACT_UPDATE, WSL_ACT_DELETE };
+
+struct wsl_action {
+    enum wsl_action_type type;
+    const struct wsl_object *desired;  /* create, update, no-op */
+    const struct wsl_object *observed; /* update, delete, no-op */
+    char **changed;                    /* update: the paths that differ ("spec.replicas") */
+    size_t nchanged;
+    const char *why;                   /* update: "fingerprint changed" or "drift" */
+};
+
+enum wsl_health_state { WSL_HEALTH_READY, WSL_HEALTH_PROGRESSING, WSL_HEALTH_FAILED };
+
+struct wsl_health {
+    enum wsl_health_state state;
+    char reason[512]; /* why not ready: "web: 1 of 2 replicas ready (ImagePullBackOff)" */
+};
+
+/* --- the driver ------------------------------------------------------------------------ */
+
+struct wsl_conn; /* a driver's connection to one target; defined by each driver */
+
+struct wsl_driver {
+    const char *name;                          /* as in Target.spec.provider */
+    const struct wsl_provider_facts *facts;
+    const struct wsl_provider_schema *schema;  /* its Target block (manifests/wissel.h) */
+    /* Connect to a target (credentials from the environment or standard config files). */
+    int (*open)(const struct wsl_target *t, struct wsl_conn **out, struct wsl_err *err);
+    /* The desired objects of app on this target. Pure. */
+    int (*render)(struct wsl_conn *c, const struct wsl_app *app, struct wsl_objset *out,
+                  struct wsl_err *err);
+    /* The objects that exist for app (owned or in the way); set out->complete when the
+     * observation is whole. A failure returns an error and the engine plans nothing. */
+    int (*observe)(struct wsl_conn *c, const struct wsl_app *app, struct wsl_objset *out,
+                   struct wsl_err *err);
+    /* Carry out one action; idempotent. Transient failures return WSL_E_NET/TIMEOUT. */
+    int (*apply)(struct wsl_conn *c, const struct wsl_app *app, const struct wsl_action *a,
+                 struct wsl_err *err);
+    int (*health)(struct wsl_conn *c, const struct wsl_app *app, struct wsl_health *out,
+                  struct wsl_err *err);
+    void (*close)(struct wsl_conn *c);
+};
+
+/* The drivers compiled in (providers/registry.c); NULL when none has that name. */
+const struct wsl_driver *wsl_driver_find(const char *name);
+/* Register an extra driver (tests: the scripted driver). Up to 8. */
+void wsl_driver_register(const struct wsl_driver *d);
+
+#endif
