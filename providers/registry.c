@@ -1,13 +1,12 @@
 #include "providers/registry.h"
 
-#include "providers/provider.h"
-
 #include <string.h>
 
 static const struct wsl_provider_schema *const all[] = {
     &wsl_kubernetes_schema,
     &wsl_docker_schema,
     &wsl_rfc2136_schema,
+    &wsl_directory_schema,
 };
 
 const struct wsl_provider_list *wsl_providers(void)
@@ -26,11 +25,19 @@ void wsl_driver_register(const struct wsl_driver *d)
         extra[nextra++] = d;
 }
 
+static const struct wsl_driver *const builtin[] = {
+    &wsl_directory_driver,
+};
+
 const struct wsl_driver *wsl_driver_find(const char *name)
 {
     for (size_t i = 0; i < nextra; i++) {
         if (!strcmp(extra[i]->name, name))
             return extra[i];
     }
-    return NULL; /* the built-in drivers join here as they are written */
+    for (size_t i = 0; i < sizeof builtin / sizeof *builtin; i++) {
+        if (!strcmp(builtin[i]->name, name))
+            return builtin[i];
+    }
+    return NULL;
 }

@@ -7,10 +7,14 @@
 #define WSL_REGISTRY_H
 
 #include "manifests/wissel.h"
+#include "providers/provider.h"
 
 extern const struct wsl_provider_schema wsl_kubernetes_schema;
 extern const struct wsl_provider_schema wsl_docker_schema;
 extern const struct wsl_provider_schema wsl_rfc2136_schema;
+extern const struct wsl_provider_schema wsl_directory_schema;
+
+extern const struct wsl_driver wsl_directory_driver;
 
 /* Every known provider. */
 const struct wsl_provider_list *wsl_providers(void);
