@@ -21,10 +21,13 @@ say() { printf 'env: %s\n' "$*" >&2; }
 # env_set NAME VALUE: record a setting in $ENV_DIR/env (replacing an earlier one).
 env_set() {
     local f=$ENV_DIR/env
-    touch "$f"
-    grep -v "^$1=" "$f" >"$f.tmp" || true
-    printf '%s=%q\n' "$1" "$2" >>"$f.tmp"
-    mv "$f.tmp" "$f"
+    (
+        flock 9 # components may start side by side
+        touch "$f"
+        grep -v "^$1=" "$f" >"$f.tmp.$$" || true
+        printf '%s=%q\n' "$1" "$2" >>"$f.tmp.$$"
+        mv "$f.tmp.$$" "$f"
+    ) 9>"$ENV_DIR/env.lock"
 }
 
 # env_load: read the settings into the shell (tests call this).
