@@ -42,7 +42,8 @@ env_load() {
 # start_bg NAME CMD...: start a daemon in its own session, output to logs/NAME.log.
 start_bg() {
     local name=$1; shift
-    setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+    # Descriptors 3-9 are closed: a daemon must not keep its caller's locks or pipes open.
+    setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
     echo $! >"$PID_DIR/$name.pid"
 }
 
@@ -92,7 +93,7 @@ show_logs() {
 env_require() {
     local comp=$1 why
     if [ -f "$ENV_DIR/failed/$comp" ]; then
-        why=$(head -c 2000 "$ENV_DIR/failed/$comp" | tr '\n' ' ')
+        why=$(grep -v '^\(---\|    \)' "$ENV_DIR/failed/$comp" | tail -n 3 | tr '\n' ' ')
         echo "not ok 1 - $comp is not available: $why"
         exit 1
     fi
