@@ -135,7 +135,17 @@ struct wsl_driver {
      * observation is whole. A failure returns an error and the engine plans nothing. */
     int (*observe)(struct wsl_conn *c, const struct wsl_app *app, struct wsl_objset *out,
                    struct wsl_err *err);
-    /* Carry out one action; idempotent. Transient failures return WSL_E_NET/TIMEOUT. */
+    /* Carry out one action; idempotent: the engine repeats it after a transient failure
+     * and after a crash. Transient failures return WSL_E_NET or WSL_E_TIMEOUT (the engine
+     * retries them with backoff); any other failure stops the application's remaining
+     * actions. Bound every provider call and every wait inside (the engine cannot
+     * interrupt a call in progress; its per-target timeout acts between calls).
+     * Threads: the engine calls apply() from several worker threads at once, on the same
+     * connection, for independent objects (orchestrator/engine/apply.h), so it must be
+     * thread-safe. A struct wsl_http handle is not: open one client per thread (a
+     * thread-local handle, or a small pool in the connection), or hold a lock in the
+     * connection around each use. render, observe, health and close are called from one
+     * thread, never while apply() runs. */
     int (*apply)(struct wsl_conn *c, const struct wsl_app *app, const struct wsl_action *a,
                  struct wsl_err *err);
     int (*health)(struct wsl_conn *c, const struct wsl_app *app, struct wsl_health *out,
