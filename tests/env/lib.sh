@@ -93,7 +93,7 @@ show_logs() {
 env_require() {
     local comp=$1 why
     if [ -f "$ENV_DIR/failed/$comp" ]; then
-        why=$(grep -v '^\(---\|    \)' "$ENV_DIR/failed/$comp" | tail -n 3 | tr '\n' ' ')
+        why=$(tail -n 1 "$ENV_DIR/failed/$comp")
         echo "not ok 1 - $comp is not available: $why"
         exit 1
     fi
