@@ -62,6 +62,7 @@ const char *wsl_code_name(int code)
     case WSL_E_CONFLICT: return "conflict";
     case WSL_E_POLICY: return "policy";
     case WSL_E_USAGE: return "usage";
+    case WSL_E_UNHEALTHY: return "unhealthy";
     default: return "internal";
     }
 }

@@ -24,6 +24,16 @@ struct wsl_object *wsl_objset_add(struct wsl_objset *s, const char *kind, const 
     return o;
 }
 
+struct wsl_object *wsl_objset_add_observed(struct wsl_objset *s, const char *kind,
+                                           const char *name, json_t *body,
+                                           const char *fingerprint, bool owned)
+{
+    struct wsl_object *o = wsl_objset_add(s, kind, name, body);
+    snprintf(o->fingerprint, sizeof o->fingerprint, "%s", fingerprint ? fingerprint : "");
+    o->owned = owned;
+    return o;
+}
+
 void wsl_object_depend(struct wsl_object *obj, const char *kind, const char *name)
 {
     obj->deps = wsl_xrealloc(obj->deps, (obj->ndeps + 1) * sizeof *obj->deps);

@@ -62,10 +62,17 @@ struct wsl_objset {
     char incomplete_why[256];/* when not complete: why (shown when deletes are held back) */
 };
 
-/* Add an object; kind, name and deps are copied, body is taken over (its reference is
- * stolen). For desired objects the fingerprint is computed from body. Returns the object. */
+/* Add a desired object (render): kind and name are copied, body is taken over (its
+ * reference is stolen), the fingerprint is computed from body. Returns the object. */
 struct wsl_object *wsl_objset_add(struct wsl_objset *s, const char *kind, const char *name,
                                   json_t *body);
+/* Add an observed object (observe): as above, but the fingerprint is the one its marker
+ * carries (NULL or "" when it has none) and `owned` says whether it carries this
+ * application's and target's markers. Observers also declare the object's dependencies
+ * (wsl_object_depend), so that deletes can run in reverse dependency order. */
+struct wsl_object *wsl_objset_add_observed(struct wsl_objset *s, const char *kind,
+                                           const char *name, json_t *body,
+                                           const char *fingerprint, bool owned);
 /* Declare that obj depends on the object kind/name. */
 void wsl_object_depend(struct wsl_object *obj, const char *kind, const char *name);
 /* "kind/name" of obj into out (for dependency keys and messages). */

@@ -113,13 +113,15 @@ static bool observe_file(const struct wsl_conn *c, const struct wsl_app *app, co
         return false;
     }
     json_t *labels = wsl_json_path(body, "metadata.labels");
-    struct wsl_object *o = wsl_objset_add(out, kind, oname, body);
     const char *fp = json_string_value(json_object_get(labels, WSL_MARK_FINGERPRINT));
-    snprintf(o->fingerprint, sizeof o->fingerprint, "%s", fp ? fp : "");
-    o->owned = !strcmp(json_string_value(json_object_get(labels, WSL_MARK_APP)) ?: "",
-                       app->metadata.name) &&
-               !strcmp(json_string_value(json_object_get(labels, WSL_MARK_TARGET)) ?: "",
-                       c->target->metadata.name);
+    const char *a = json_string_value(json_object_get(labels, WSL_MARK_APP));
+    const char *t = json_string_value(json_object_get(labels, WSL_MARK_TARGET));
+    bool owned = a && t && !strcmp(a, app->metadata.name) &&
+                 !strcmp(t, c->target->metadata.name);
+    struct wsl_object *o = wsl_objset_add_observed(out, kind, oname, body, fp, owned);
+    const char *w = json_string_value(json_object_get(body, "workload"));
+    if (!strcmp(kind, "route") && w)
+        wsl_object_depend(o, "workload", w);
     return true;
 }
 
