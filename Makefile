@@ -70,6 +70,15 @@ build/asan/tests/%: tests/unit/%.c $(TEST_HELPERS) build/asan/libwissel.a | buil
 	$(CC) $(STD) $(WARN) $(ASAN_FLAGS) $(PKG_CFLAGS) -o $@ $< $(TEST_HELPERS) \
 	    build/asan/libwissel.a $(PKG_LIBS) $(CMOCKA_LIBS)
 
+# C programs that integration scripts drive (tests/integration/<name>.c: cmocka, ASan+UBSan),
+# built as build/asan/tests/integration/<name>; tests/run does not run them by themselves.
+ITEST_SRC := $(wildcard tests/integration/*.c)
+ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=build/asan/tests/integration/%)
+build/asan/tests/integration/%: tests/integration/%.c $(TEST_HELPERS) build/asan/libwissel.a | build/deps.stamp
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(ASAN_FLAGS) $(PKG_CFLAGS) -o $@ $< $(TEST_HELPERS) \
+	    build/asan/libwissel.a $(PKG_LIBS) $(CMOCKA_LIBS)
+
 # --- fuzzing (clang libFuzzer) -------------------------------------------------------
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
@@ -90,7 +99,7 @@ fuzz: $(FUZZ_BIN)
 # --- tests -------------------------------------------------------------------------
 unit: $(UNIT_BIN)
 
-test: build/deps.stamp wissel build/asan/wissel $(UNIT_BIN) $(FUZZ_BIN)
+test: build/deps.stamp wissel build/asan/wissel $(UNIT_BIN) $(ITEST_BIN) $(FUZZ_BIN)
 	@tests/run
 
 check-layers:

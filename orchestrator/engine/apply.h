@@ -106,7 +106,7 @@ struct wsl_apply_opts {
  * after a failure) and returns 0 when every action succeeded and the application became
  * ready (or the health wait was switched off). Otherwise returns the first hard failure:
  * the driver's code naming the object and action; WSL_E_TIMEOUT when the target's time
- * ran out or health did not become ready in time; WSL_E_INVALID when health reports
+ * ran out or health did not become ready in time; WSL_E_UNHEALTHY when health reports
  * failure (the reason is in the message and in res->health); record()'s code when the
  * journal failed. */
 int wsl_apply_run(const struct wsl_driver *d, struct wsl_conn *c, const struct wsl_app *app,

@@ -6,7 +6,7 @@
 
 struct wsl_directory_config {
     struct wsl_hdr hdr;
-    const char *path; /* the folder; relative paths are relative to the working directory */
+    const char *path; /* the folder; a relative path is relative to the Target's file */
 };
 
 #endif

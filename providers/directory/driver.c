@@ -12,6 +12,7 @@
 #include "providers/registry.h"
 
 #include "lib/buf.h"
+#include "lib/fs.h"
 #include "lib/json.h"
 
 #include <dirent.h>
@@ -35,7 +36,13 @@ static int dir_open(const struct wsl_target *t, struct wsl_conn **out, struct ws
                            t->metadata.name);
     struct wsl_conn *c = wsl_xcalloc(1, sizeof *c);
     c->target = t;
-    c->root = wsl_xstrdup(cfg->path);
+    const char *slash = strrchr(t->path, '/');
+    struct wsl_buf b = WSL_BUF_INIT;
+    if (cfg->path[0] == '/' || !slash) /* relative paths: to the Target's own file */
+        wsl_buf_puts(&b, cfg->path);
+    else
+        wsl_buf_printf(&b, "%.*s/%s", (int)(slash - t->path), t->path, cfg->path);
+    c->root = wsl_buf_steal(&b);
     *out = c;
     return 0;
 }
@@ -162,9 +169,11 @@ static int write_object(const struct wsl_conn *c, const struct wsl_app *app,
 {
     char path[4096], tmp[4200];
     char *dir = app_dir(c, app);
-    mkdir(c->root, 0755);
-    mkdir(dir, 0755);
+    int made = wsl_mkdir_p(dir, 0755);
     free(dir);
+    if (made != 0)
+        return wsl_err_set(err, WSL_E_IO, "cannot create %s/%s: %s", c->root,
+                           app->metadata.name, strerror(errno));
     object_path(c, app, o, path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     json_t *body = json_deep_copy(o->body);

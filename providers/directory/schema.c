@@ -6,7 +6,7 @@
 
 static const struct wsl_field fields[] = {
     F("path", WSL_FT_STR, struct wsl_directory_config, path, WSL_F_REQUIRED,
-      .check = &wsl_check_nonempty, .doc = "The folder the rendered objects are written to."),
+      .check = &wsl_check_nonempty, .doc = "The folder the rendered objects are written to; relative to this file."),
     {0}};
 static const struct wsl_type config_type = {"directoryConfig",
                                             sizeof(struct wsl_directory_config), fields, false,

@@ -1,0 +1,260 @@
+#include "orchestrator/reconcile/reconcile.h"
+
+#include "lib/buf.h"
+#include "orchestrator/git/revision.h"
+#include "orchestrator/policy/policy.h"
+#include "providers/registry.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int64_t wsl_time_parse(const char *s)
+{
+    struct tm tm = {0};
+    const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    return rest ? (int64_t)timegm(&tm) : 0;
+}
+
+/* Policy history from the journal: the first good apply and the last passed drill. */
+static void history(void *ctx, const char *app, struct wsl_app_history *out)
+{
+    struct wsl_state *st = ctx;
+    struct wsl_state_query q = {.app = app, .type = "apply.end"};
+    json_t *recs = NULL;
+    memset(out, 0, sizeof *out);
+    if (wsl_state_read(st, &q, &recs, NULL) == 0) {
+        size_t i;
+        json_t *rec;
+        json_array_foreach(recs, i, rec) {
+            const char *res = json_string_value(json_object_get(rec, "result"));
+            if (res && !strcmp(res, "ok")) {
+                out->first_applied = wsl_time_parse(json_string_value(json_object_get(rec, "ts")));
+                break;
+            }
+        }
+    }
+    json_decref(recs);
+    q = (struct wsl_state_query){.app = app, .type = "drill.end", .limit = 50, .newest = true};
+    if (wsl_state_read(st, &q, &recs, NULL) == 0) {
+        for (size_t i = json_array_size(recs); i-- > 0;) {
+            json_t *rec = json_array_get(recs, i);
+            if (json_is_true(json_object_get(rec, "passed"))) {
+                out->last_drill_passed =
+                    wsl_time_parse(json_string_value(json_object_get(rec, "ts")));
+                break;
+            }
+        }
+    }
+    json_decref(recs);
+}
+
+static void add_item(struct wsl_reconcile *r, const struct wsl_app *a, const struct wsl_target *t,
+                     const struct wsl_rc_opts *o)
+{
+    if (!t || (o->target && strcmp(o->target, t->metadata.name)))
+        return;
+    r->v = wsl_xrealloc(r->v, (r->n + 1) * sizeof *r->v);
+    struct wsl_placement_item *it = &r->v[r->n++];
+    memset(it, 0, sizeof *it);
+    it->app = a;
+    it->target = t;
+}
+
+static void collect(struct wsl_reconcile *r, const struct wsl_rc_opts *o)
+{
+    for (size_t i = 0; i < r->repo->apps.n; i++) {
+        const struct wsl_app *a = r->repo->apps.v[i];
+        if (o->app && strcmp(o->app, a->metadata.name))
+            continue;
+        add_item(r, a, a->primary, o);
+        if (strcmp(a->spec.placement.mode, "cold") == 0)
+            continue;
+        for (size_t s = 0; s < a->spec.placement.standby.n; s++)
+            add_item(r, a, a->standby[s], o);
+    }
+}
+
+static int check_selection(const struct wsl_reconcile *r, const struct wsl_rc_opts *o,
+                           struct wsl_err *err)
+{
+    if (o->app && !wsl_repo_app(r->repo, o->app))
+        return wsl_err_set(err, WSL_E_NOTFOUND, "no application is named \"%s\"", o->app);
+    if (o->target && !wsl_repo_target(r->repo, o->target))
+        return wsl_err_set(err, WSL_E_NOTFOUND, "no target is named \"%s\"", o->target);
+    return 0;
+}
+
+int wsl_reconcile_load(const struct wsl_rc_opts *o, struct wsl_reconcile **out,
+                       struct wsl_err *err)
+{
+    struct wsl_reconcile *r = wsl_xcalloc(1, sizeof *r);
+    *out = r;
+    r->repo = wsl_repo_load(o->paths, o->npaths, wsl_providers());
+    if (r->repo->diags.errors)
+        return wsl_err_set(err, WSL_E_INVALID, "the manifests have %zu error%s",
+                           r->repo->diags.errors, r->repo->diags.errors == 1 ? "" : "s");
+    int rc = check_selection(r, o, err);
+    if (rc == 0)
+        rc = wsl_state_open(o->state, &r->state, err);
+    if (rc != 0)
+        return rc;
+    wsl_git_head(o->npaths ? o->paths[0] : ".", r->revision);
+    struct wsl_policy_check pc = {r->repo, history, r->state, (int64_t)time(NULL)};
+    for (size_t i = 0; i < r->repo->apps.n; i++) {
+        const struct wsl_app *a = r->repo->apps.v[i];
+        if (!o->app || !strcmp(o->app, a->metadata.name))
+            wsl_policy_check_app(&pc, a, &r->policy);
+    }
+    wsl_diags_sort(&r->policy);
+    if (r->policy.errors)
+        return wsl_err_set(err, WSL_E_POLICY, "%zu policy rule violation%s: nothing was planned",
+                           r->policy.errors, r->policy.errors == 1 ? "" : "s");
+    collect(r, o);
+    return 0;
+}
+
+static int plan_item(struct wsl_reconcile *r, struct wsl_placement_item *it,
+                     const struct wsl_rc_opts *o)
+{
+    const char *provider = it->target->spec.provider_name;
+    it->driver = wsl_driver_find(provider);
+    if (!it->driver) {
+        wsl_err_set(&it->err, WSL_E_NOTFOUND,
+                    "provider \"%s\" has no driver in this version of wissel", provider);
+        wsl_err_hint(&it->err, "`wissel version` lists the drivers; the manifests are valid");
+        return WSL_E_NOTFOUND;
+    }
+    for (struct wsl_placement_item *p = r->v; o->lock && p < it && !it->lock; p++) {
+        if (p->target == it->target)
+            it->lock = p->lock; /* one process takes a target's lock once */
+    }
+    if (o->lock && !it->lock) {
+        int rc = wsl_state_lock(r->state, it->target->metadata.name, o->lock_wait_ms,
+                                &it->lock, &it->err);
+        if (rc)
+            return rc;
+        it->owns_lock = true;
+    }
+    int rc = it->driver->open(it->target, &it->conn, &it->err);
+    if (rc == 0)
+        rc = wsl_plan_target(it->driver, it->conn, it->app, o->plan_flags, &it->plan, &it->err);
+    return rc;
+}
+
+size_t wsl_reconcile_plan(struct wsl_reconcile *r, const struct wsl_rc_opts *o)
+{
+    size_t failed = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        struct wsl_placement_item *it = &r->v[i];
+        it->rc = plan_item(r, it, o);
+        if (it->rc) {
+            wsl_err_prefix(&it->err, "%s at %s", it->app->metadata.name,
+                           it->target->metadata.name);
+            failed++;
+        }
+    }
+    return failed;
+}
+
+/* The apply's one ctx serves both callbacks: the journal's, and the caller's progress. */
+struct journal_ctx {
+    struct wsl_reconcile *r;
+    struct wsl_placement_item *it;
+    void (*progress)(void *ctx, const struct wsl_apply_event *ev);
+    void *progress_ctx;
+};
+
+static void forward_progress(void *ctx, const struct wsl_apply_event *ev)
+{
+    struct journal_ctx *j = ctx;
+    j->progress(j->progress_ctx, ev);
+}
+
+static int record(void *ctx, const json_t *event)
+{
+    struct journal_ctx *j = ctx;
+    json_t *rec = json_deep_copy(event);
+    if (j->r->revision[0])
+        json_object_set_new(rec, "revision", json_string(j->r->revision));
+    struct wsl_fence fence;
+    if (j->it->lock)
+        fence = wsl_lock_fence(j->it->lock);
+    int rc = wsl_state_append(j->r->state, rec, j->it->lock ? &fence : NULL, NULL);
+    json_decref(rec);
+    return rc;
+}
+
+static json_t *plan_summary(const struct wsl_plan *p)
+{
+    return json_pack("{s:I, s:I, s:I, s:I}", "create", (json_int_t)p->count[WSL_ACT_CREATE],
+                     "update", (json_int_t)p->count[WSL_ACT_UPDATE], "delete",
+                     (json_int_t)p->count[WSL_ACT_DELETE], "unchanged",
+                     (json_int_t)p->count[WSL_ACT_NOOP]);
+}
+
+static int journal(struct wsl_reconcile *r, struct wsl_placement_item *it, json_t *rec)
+{
+    json_object_set_new(rec, "app", json_string(it->app->metadata.name));
+    json_object_set_new(rec, "target", json_string(it->target->metadata.name));
+    struct journal_ctx j = {r, it, NULL, NULL};
+    int rc = record(&j, rec);
+    json_decref(rec);
+    return rc;
+}
+
+static const char *health_name(enum wsl_health_state s)
+{
+    return s == WSL_HEALTH_READY ? "ready" : s == WSL_HEALTH_FAILED ? "failed" : "progressing";
+}
+
+int wsl_reconcile_apply(struct wsl_reconcile *r, struct wsl_placement_item *it,
+                        struct wsl_apply_opts *opts, struct wsl_apply_result *res,
+                        struct wsl_err *err)
+{
+    int rc = journal(r, it, json_pack("{s:s, s:o}", "type", "apply.start", "plan",
+                                      plan_summary(&it->plan)));
+    if (rc != 0)
+        return wsl_err_set(err, rc, "%s at %s: the journal refused the start of the apply",
+                           it->app->metadata.name, it->target->metadata.name);
+    struct journal_ctx j = {r, it, opts->progress, opts->ctx};
+    opts->target = it->target->metadata.name;
+    opts->record = record;
+    opts->progress = j.progress ? forward_progress : NULL;
+    opts->ctx = &j;
+    rc = wsl_apply_run(it->driver, it->conn, it->app, &it->plan, opts, res, err);
+    json_t *end = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "type", "apply.end", "result",
+                            rc == 0 ? "ok" : "error", "ok", (json_int_t)res->ok, "failed",
+                            (json_int_t)res->failed, "skipped", (json_int_t)res->skipped,
+                            "duration_ms", (json_int_t)res->duration_ms);
+    if (res->health_checked)
+        json_object_set_new(end, "health", json_pack("{s:s, s:s}", "state",
+                                                     health_name(res->health.state), "reason",
+                                                     res->health.reason));
+    if (rc != 0)
+        json_object_set_new(end, "message", json_string(err->msg));
+    int jrc = journal(r, it, end);
+    if (rc == 0 && jrc != 0)
+        return wsl_err_set(err, jrc, "%s at %s: applied, but the journal refused the end",
+                           it->app->metadata.name, it->target->metadata.name);
+    return rc;
+}
+
+void wsl_reconcile_free(struct wsl_reconcile *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++) {
+        struct wsl_placement_item *it = &r->v[i];
+        wsl_plan_free(&it->plan);
+        if (it->conn)
+            it->driver->close(it->conn);
+        if (it->owns_lock)
+            wsl_lock_release(it->lock);
+    }
+    free(r->v);
+    wsl_diags_free(&r->policy);
+    wsl_state_close(r->state);
+    wsl_repo_free(r->repo);
+    free(r);
+}

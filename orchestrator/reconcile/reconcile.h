@@ -1,0 +1,72 @@
+/*
+ * reconcile.h — one pass over a repository: load, check policy, plan every placement,
+ * and apply under the target's lock with every step in the journal.
+ *
+ * `wissel plan` and `wissel apply` are thin over this, and `wissel serve` will run it on
+ * every new revision. A placement is one (application, target) pair: the primary, and the
+ * standbys unless the mode is cold (a cold standby is deployed only on failover).
+ */
+#ifndef WSL_RECONCILE_H
+#define WSL_RECONCILE_H
+
+#include "lib/diag.h"
+#include "manifests/repo.h"
+#include "orchestrator/engine/apply.h"
+#include "orchestrator/engine/plan.h"
+#include "orchestrator/state/state.h"
+
+struct wsl_rc_opts {
+    const char *const *paths; /* manifest folders or files */
+    size_t npaths;
+    const char *app;          /* only this application (NULL: all) */
+    const char *target;       /* only this target (NULL: all) */
+    unsigned plan_flags;      /* enum wsl_plan_flag */
+    const char *state;        /* state spec for wsl_state_open() (NULL: the default) */
+    int64_t lock_wait_ms;     /* how long to wait for a target's lock (0: fail at once) */
+    bool lock;                /* take the targets' locks before planning (apply) */
+};
+
+struct wsl_placement_item {
+    const struct wsl_app *app;
+    const struct wsl_target *target;
+    const struct wsl_driver *driver;
+    struct wsl_conn *conn;
+    struct wsl_lock *lock; /* the target's lock (shared by the placements on one target) */
+    bool owns_lock;        /* this item took it and releases it */
+    struct wsl_plan plan;
+    int rc;             /* 0: planned; otherwise why not (err) */
+    struct wsl_err err;
+};
+
+struct wsl_reconcile {
+    struct wsl_repo *repo;
+    struct wsl_state *state;
+    struct wsl_diags policy;        /* policy violations */
+    struct wsl_placement_item *v;   /* the placements, in repository order */
+    size_t n;
+    char revision[41];              /* git HEAD of the first path, "" when not in git */
+};
+
+/* Load the repository, open the state and check the policies. Returns 0 with *out set;
+ * otherwise *out is still set (for its diagnostics) and the result is WSL_E_INVALID (the
+ * manifests have errors: repo->diags), WSL_E_POLICY (violations: policy) or the state's
+ * error (err). Free with wsl_reconcile_free(). */
+int wsl_reconcile_load(const struct wsl_rc_opts *o, struct wsl_reconcile **out,
+                       struct wsl_err *err);
+/* Plan every placement (taking its lock first when o->lock). Each item keeps its own
+ * result; returns the number of placements that could not be planned. */
+size_t wsl_reconcile_plan(struct wsl_reconcile *r, const struct wsl_rc_opts *o);
+/* Apply one planned placement under its lock: journal apply.start, the actions (fenced by
+ * the lock), apply.end with the outcome and health. opts->progress (may be NULL) is called
+ * with opts->ctx; opts->record and opts->target are set here. */
+int wsl_reconcile_apply(struct wsl_reconcile *r, struct wsl_placement_item *it,
+                        struct wsl_apply_opts *opts, struct wsl_apply_result *res,
+                        struct wsl_err *err);
+/* Release locks, close connections and free everything. NULL is allowed. */
+void wsl_reconcile_free(struct wsl_reconcile *r);
+
+/* Parse an RFC 3339 UTC time ("2026-11-23T08:30:00.123456Z") to Unix seconds; 0 when it
+ * is not one. */
+int64_t wsl_time_parse(const char *s);
+
+#endif
