@@ -39,21 +39,46 @@ static bool confirm(struct wsl_cli *cli)
     return fgets(line, sizeof line, stdin) && !strcmp(line, "yes\n");
 }
 
+/* Progress of one placement: a live line on a terminal, plain lines otherwise. */
+struct progress {
+    const struct wsl_placement_item *it;
+    size_t done, total;
+    bool tty;
+};
+
+static void live_line(const struct progress *p, const struct wsl_apply_event *ev)
+{
+    const struct wsl_object *o = ev->action ? wsl_plan_object(ev->action) : NULL;
+    printf("\r\033[K%s @ %s: %zu/%zu actions done%s%s%s", p->it->app->metadata.name,
+           p->it->target->metadata.name, p->done, p->total, o ? ", last: " : "",
+           o ? o->kind : "", o ? "/" : "");
+    if (o)
+        fputs(o->name, stdout);
+    fflush(stdout);
+}
+
 static void progress(void *ctx, const struct wsl_apply_event *ev)
 {
-    const struct wsl_placement_item *it = ctx;
+    struct progress *p = ctx;
+    const struct wsl_placement_item *it = p->it;
     if (ev->phase == WSL_APPLY_EV_HEALTH) {
         if (ev->health->state != WSL_HEALTH_READY)
-            printf("  %s @ %s: waiting for health: %s\n", it->app->metadata.name,
-                   it->target->metadata.name, ev->health->reason);
+            printf("%s%s @ %s: waiting for health: %s\n", p->tty ? "\r\033[K" : "  ",
+                   it->app->metadata.name, it->target->metadata.name, ev->health->reason);
         return;
     }
     if (ev->phase == WSL_APPLY_EV_STARTED || ev->action->type == WSL_ACT_NOOP)
         return;
-    const struct wsl_object *o = wsl_plan_object(ev->action);
+    p->done++;
     const struct wsl_action_result *res = ev->result;
-    printf("  %s @ %s: %s %s/%s: %s%s%s (%ld ms)\n", it->app->metadata.name,
-           it->target->metadata.name, wsl_plan_type_name(ev->action->type), o->kind, o->name,
+    if (p->tty && res->status == WSL_APPLY_OK) {
+        live_line(p, ev);
+        return;
+    }
+    const struct wsl_object *o = wsl_plan_object(ev->action);
+    printf("%s%s @ %s: %s %s/%s: %s%s%s (%ld ms)\n", p->tty ? "\r\033[K" : "  ",
+           it->app->metadata.name, it->target->metadata.name,
+           wsl_plan_type_name(ev->action->type), o->kind, o->name,
            wsl_apply_status_name(res->status), res->message ? ": " : "",
            res->message ? res->message : "", res->duration_ms);
     fflush(stdout);
@@ -93,11 +118,16 @@ static int apply_all(struct wsl_reconcile *r, const struct wsl_apply_opts *base)
     for (size_t i = 0; i < r->n; i++) {
         struct wsl_placement_item *it = &r->v[i];
         struct wsl_apply_opts ao = *base;
+        struct progress p = {it, 0, 0, isatty(STDOUT_FILENO)};
+        for (size_t k = 0; k < it->plan.n; k++)
+            p.total += it->plan.v[k].type != WSL_ACT_NOOP;
         ao.progress = progress;
-        ao.ctx = it;
+        ao.ctx = &p;
         struct wsl_apply_result res = {0};
         struct wsl_err err = {0};
         int rc = wsl_reconcile_apply(r, it, &ao, &res, &err);
+        if (p.tty)
+            fputs("\r\033[K", stdout);
         if (rc) {
             fprintf(stderr, "error: %s\n", err.msg);
             if (err.hint[0])
