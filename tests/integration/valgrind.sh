@@ -16,6 +16,10 @@ else
 fi
 LOG=$(mktemp -d)
 trap 'rm -rf "$LOG"' EXIT
+# plan / apply / status / history against the directory driver, in a scratch copy
+cp -r "$ROOT/tests/fixtures/directory" "$LOG/repo"
+rm -rf "$LOG/repo/out"
+ST="--state $LOG/state"
 
 PATHS=(
     "0|--help|--help"
@@ -28,6 +32,12 @@ PATHS=(
     "1|validate --output json, invalid|validate --output json $FIX/invalid"
     "2|an unknown command|frobnicate"
     "1|validate a YAML syntax error|validate $FIX/syntax/broken.yaml"
+    "0|plan|plan $ST $LOG/repo"
+    "0|apply --auto-approve|apply -y $ST $LOG/repo"
+    "0|plan --output json after apply|plan -o json $ST $LOG/repo"
+    "0|status|status $ST $LOG/repo"
+    "0|history|history $ST"
+    "1|plan refused by a policy|plan $ST $ROOT/tests/fixtures/policy"
 )
 
 if [ ! -x "$BIN" ] || ! command -v valgrind >/dev/null; then
