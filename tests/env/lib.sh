@@ -13,7 +13,15 @@ ENV_DIR=${WISSEL_ENV_DIR:-$ROOT/build/env}
 CACHE_DIR=${WISSEL_TEST_CACHE:-$HOME/.cache/wissel-test}
 LOG_DIR=$ENV_DIR/logs
 PID_DIR=$ENV_DIR/pids
-COMPONENTS="etcd k8s docker dns git"
+# The components, in start order: those of this list first, then any other file in
+# tests/env/components/ (so a new component needs no edit here).
+COMPONENTS=""
+for _c in etcd k8s docker dns git "$ROOT"/tests/env/components/*.sh; do
+    _c=$(basename "$_c" .sh)
+    [ -f "$ROOT/tests/env/components/$_c.sh" ] && [[ " $COMPONENTS " != *" $_c "* ]] &&
+        COMPONENTS="$COMPONENTS $_c"
+done
+COMPONENTS=${COMPONENTS# }
 mkdir -p "$ENV_DIR" "$LOG_DIR" "$PID_DIR" "$ENV_DIR/failed" "$CACHE_DIR"
 
 say() { printf 'env: %s\n' "$*" >&2; }
