@@ -72,6 +72,24 @@ wait $holder
 check "with --lock-timeout it waits for the holder, then applies" \
     bash -c '[ "$1" = 0 ] && [ "$2" -ge 1 ] && grep -q "\"replicas\": 4" "$3/workload--web.json"' \
     _ "$RC" "$waited" "$out"
+# Two wissel applies: the first holds the target's lock while it asks for approval on its
+# terminal; the second fails at once naming it; after "yes" the first applies.
+sed -i 's/replicas: {web: 4}/replicas: {web: 5}/' "$repo/app.yaml"
+mkfifo "$work/answer"
+script -qfc "'$WISSEL' apply --state '$st' --target folder-a '$repo'" /dev/null \
+    <"$work/answer" >"$work/first.out" 2>&1 &
+exec 7>"$work/answer"
+for i in $(seq 100); do grep -q "Only 'yes'" "$work/first.out" 2>/dev/null && break; sleep 0.1; done
+first=$(pgrep -f "^$WISSEL apply --state $st --target folder-a" | head -1)
+run_wissel apply -y --state "$st" --target folder-a "$repo"
+check "a second wissel apply on the same target fails naming the first (pid $first)" \
+    bash -c '[ "$1" = 1 ] && grep -q "held by pid $3 " <<<"$2"' _ "$RC" "$OUT" "$first"
+echo yes >&7
+exec 7>&-
+wait
+check "the first, approved on its terminal, applies" \
+    bash -c 'grep -q "applied (1 changed)" "$1" && grep -q "\"replicas\": 5" "$2/workload--web.json"' \
+    _ "$work/first.out" "$out"
 check "the journal pairs every action.start with an action.end" \
     /usr/bin/python3 - "$st/journal.jsonl" <<'PY'
 import json, sys
