@@ -22,6 +22,8 @@ for _c in etcd k8s docker dns git "$ROOT"/tests/env/components/*.sh; do
         COMPONENTS="$COMPONENTS $_c"
 done
 COMPONENTS=${COMPONENTS# }
+# Go (for building Kubernetes) is installed outside the default PATH on this machine kind.
+case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) PATH=$PATH:/usr/local/go/bin ;; esac
 mkdir -p "$ENV_DIR" "$LOG_DIR" "$PID_DIR" "$ENV_DIR/failed" "$CACHE_DIR"
 
 say() { printf 'env: %s\n' "$*" >&2; }
