@@ -66,17 +66,28 @@ void wsl_objset_incomplete(struct wsl_objset *s, const char *fmt, ...)
     s->complete = false;
 }
 
+static void object_free(struct wsl_object *o)
+{
+    free(o->kind);
+    free(o->name);
+    json_decref(o->body);
+    for (size_t k = 0; k < o->ndeps; k++)
+        free(o->deps[k]);
+    free(o->deps);
+}
+
+void wsl_objset_remove(struct wsl_objset *s, struct wsl_object *obj)
+{
+    size_t i = (size_t)(obj - s->v);
+    object_free(obj);
+    memmove(obj, obj + 1, (s->n - i - 1) * sizeof *obj);
+    s->n--;
+}
+
 void wsl_objset_free(struct wsl_objset *s)
 {
-    for (size_t i = 0; i < s->n; i++) {
-        struct wsl_object *o = &s->v[i];
-        free(o->kind);
-        free(o->name);
-        json_decref(o->body);
-        for (size_t k = 0; k < o->ndeps; k++)
-            free(o->deps[k]);
-        free(o->deps);
-    }
+    for (size_t i = 0; i < s->n; i++)
+        object_free(&s->v[i]);
     free(s->v);
     memset(s, 0, sizeof *s);
 }

@@ -83,6 +83,8 @@ struct wsl_object *wsl_objset_find(const struct wsl_objset *s, const char *kind,
 /* Mark the observation incomplete with a reason (printf-style). */
 void wsl_objset_incomplete(struct wsl_objset *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Remove obj (an element of s) from the set, freeing it; later elements move down. */
+void wsl_objset_remove(struct wsl_objset *s, struct wsl_object *obj);
 void wsl_objset_free(struct wsl_objset *s);
 
 /* --- facts ---------------------------------------------------------------------------- */

@@ -20,20 +20,7 @@
 
 #include <cmocka.h>
 
-#define assert_contains(hay, needle)                                                          \
-    do {                                                                                      \
-        const char *h_ = (hay);                                                               \
-        if (!h_ || !strstr(h_, (needle)))                                                     \
-            fail_msg("\"%s\" does not contain \"%s\"", h_ ? h_ : "(null)", (needle));         \
-    } while (0)
-
-#define assert_code(rc, want, err)                                                            \
-    do {                                                                                      \
-        int rc_ = (rc);                                                                       \
-        if (rc_ != (want))                                                                    \
-            fail_msg("got %d (%s), want %d (%s): %s", rc_, wsl_code_name(rc_), (int)(want),   \
-                     wsl_code_name(want), (err)->msg);                                        \
-    } while (0)
+#include "tests/unit/helpers/asserts.h"
 
 /* What the callbacks saw. */
 struct seen {

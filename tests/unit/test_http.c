@@ -19,22 +19,9 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/helpers/asserts.h"
+
 static struct testsrv_pki pki;
-
-#define assert_code(rc, want, err)                                                            \
-    do {                                                                                      \
-        int rc_ = (rc);                                                                       \
-        if (rc_ != (want))                                                                    \
-            fail_msg("got %d (%s), want %d (%s): %s", rc_, wsl_code_name(rc_), (int)(want),   \
-                     wsl_code_name(want), (err)->msg);                                        \
-    } while (0)
-
-#define assert_contains(hay, needle)                                                          \
-    do {                                                                                      \
-        const char *h_ = (hay);                                                               \
-        if (!h_ || !strstr(h_, (needle)))                                                     \
-            fail_msg("\"%s\" does not contain \"%s\"", h_ ? h_ : "(null)", (needle));         \
-    } while (0)
 
 #define assert_lacks(hay, needle)                                                             \
     do {                                                                                      \

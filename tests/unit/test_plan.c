@@ -19,12 +19,7 @@
 
 #include <cmocka.h>
 
-#define assert_contains(hay, needle)                                                          \
-    do {                                                                                      \
-        const char *h_ = (hay);                                                               \
-        if (!h_ || !strstr(h_, (needle)))                                                     \
-            fail_msg("\"%s\" does not contain \"%s\"", h_ ? h_ : "(null)", (needle));         \
-    } while (0)
+#include "tests/unit/helpers/asserts.h"
 
 static json_t *parse(const char *text)
 {

@@ -141,18 +141,6 @@ static struct wsl_object *copy_into(struct wsl_objset *dst, const struct wsl_obj
     return c;
 }
 
-static void remove_at(struct wsl_objset *set, struct wsl_object *o)
-{
-    free(o->kind);
-    free(o->name);
-    json_decref(o->body);
-    for (size_t k = 0; k < o->ndeps; k++)
-        free(o->deps[k]);
-    free(o->deps);
-    size_t i = (size_t)(o - set->v);
-    memmove(o, o + 1, (set->n - i - 1) * sizeof *o);
-    set->n--;
-}
 
 static struct tally *tally(struct scripted *s, const char *kind, const char *name)
 {
@@ -189,7 +177,7 @@ void scripted_unwant(struct scripted *s, const char *kind, const char *name)
     struct wsl_object *o = wsl_objset_find(&s->want, kind, name);
     if (!o)
         die("%s/%s is not wanted", kind, name);
-    remove_at(&s->want, o);
+    wsl_objset_remove(&s->want, o);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -199,7 +187,7 @@ void scripted_put(struct scripted *s, const char *kind, const char *name, bool o
     pthread_mutex_lock(&s->mu);
     struct wsl_object *old = wsl_objset_find(&s->world, kind, name);
     if (old)
-        remove_at(&s->world, old);
+        wsl_objset_remove(&s->world, old);
     struct wsl_object *o = wsl_objset_add(&s->world, kind, name, parse(body_json));
     o->owned = owned;
     if (!owned)
@@ -367,14 +355,14 @@ static int perform(struct scripted *s, const struct wsl_action *a, struct tally 
     }
     if (a->type == WSL_ACT_DELETE) {
         if (have)
-            remove_at(&s->world, have);
+            wsl_objset_remove(&s->world, have);
         return 0;
     }
     if (a->type == WSL_ACT_UPDATE && !have)
         return wsl_err_set(err, WSL_E_NOTFOUND, "%s/%s does not exist", o->kind, o->name);
     json_t *body = as_stored(s, want->body, have ? have->body : NULL);
     if (have)
-        remove_at(&s->world, have);
+        wsl_objset_remove(&s->world, have);
     struct wsl_object *n = copy_into(&s->world, want);
     json_decref(n->body);
     n->body = body;
