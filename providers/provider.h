@@ -164,6 +164,8 @@ struct wsl_driver {
 
 /* The drivers compiled in (providers/registry.c); NULL when none has that name. */
 const struct wsl_driver *wsl_driver_find(const char *name);
+/* The drivers compiled in; *n receives how many. */
+const struct wsl_driver *const *wsl_drivers(size_t *n);
 /* Register an extra driver (tests: the scripted driver). Up to 8. */
 void wsl_driver_register(const struct wsl_driver *d);
 

@@ -29,6 +29,12 @@ static const struct wsl_driver *const builtin[] = {
     &wsl_directory_driver,
 };
 
+const struct wsl_driver *const *wsl_drivers(size_t *n)
+{
+    *n = sizeof builtin / sizeof *builtin;
+    return builtin;
+}
+
 const struct wsl_driver *wsl_driver_find(const char *name)
 {
     for (size_t i = 0; i < nextra; i++) {
