@@ -117,7 +117,9 @@ struct wsl_action {
     const struct wsl_object *observed; /* update, delete, no-op */
     char **changed;                    /* update: the paths that differ ("spec.replicas") */
     size_t nchanged;
-    const char *why;                   /* update: "fingerprint changed" or "drift" */
+    const char *why;                   /* update: "fingerprint changed", "drift" or "take over" */
+    bool force;                        /* create, update: take over fields or objects that
+                                          others manage (the CLI's --force-conflicts) */
 };
 
 enum wsl_health_state { WSL_HEALTH_READY, WSL_HEALTH_PROGRESSING, WSL_HEALTH_FAILED };

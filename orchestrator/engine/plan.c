@@ -145,8 +145,11 @@ static void desired_edges(struct build *b)
 static bool classify(struct build *b, const struct wsl_object *want,
                      const struct wsl_object *have)
 {
+    bool force = b->flags & WSL_PLAN_TAKE_OVER;
     if (!have) {
-        push(b->p, WSL_ACT_CREATE)->desired = want;
+        struct wsl_action *c = push(b->p, WSL_ACT_CREATE);
+        c->desired = want;
+        c->force = force;
         return true;
     }
     if (!have->owned && !(b->flags & WSL_PLAN_TAKE_OVER))
@@ -160,6 +163,7 @@ static bool classify(struct build *b, const struct wsl_object *want,
     a->desired = want;
     a->observed = have;
     a->why = why;
+    a->force = force;
     a->changed = paths.v;
     a->nchanged = paths.n;
     return true;
