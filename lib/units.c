@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <time.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -143,4 +144,25 @@ bad:
     wsl_err_set(err, WSL_E_INVALID, "\"%s\" is not a quantity", s);
     wsl_err_hint(err, "write a number with an optional suffix, for example 512Mi, 1Gi, 250m or 0.5");
     return WSL_E_INVALID;
+}
+
+void wsl_time_now_rfc3339(char out[32])
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
+}
+
+int64_t wsl_time_parse_rfc3339(const char *s)
+{
+    struct tm tm = {0};
+    const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    if (!rest)
+        return 0;
+    if (*rest == '.')
+        rest += 1 + strspn(rest + 1, "0123456789");
+    return *rest == 'Z' && !rest[1] ? (int64_t)timegm(&tm) : 0;
 }

@@ -153,10 +153,10 @@ static int run(int argc, char **argv, struct wsl_cli *cli)
     struct wsl_apply_opts ao = {0};
     if (parse_opts(cli, &lock_ms, &ao))
         return WSL_EXIT_USAGE;
-    const char *dot[] = {"."};
-    struct wsl_rc_opts o = {nargs ? (const char *const *)argv : dot, nargs ? (size_t)nargs : 1,
-                            app, target, force_conflicts ? WSL_PLAN_TAKE_OVER : 0u, state,
-                            lock_ms, true};
+    struct wsl_cli_paths paths = wsl_cli_paths(argv, nargs);
+    struct wsl_rc_opts o = {.paths = paths.v, .npaths = paths.n, .app = app, .target = target,
+                            .plan_flags = force_conflicts ? WSL_PLAN_TAKE_OVER : 0u,
+                            .state = state, .lock_wait_ms = lock_ms, .lock = true};
     struct wsl_reconcile *r;
     struct wsl_err err = {0};
     rc = wsl_reconcile_load(&o, &r, &err);

@@ -20,6 +20,14 @@ static const struct wsl_opt global_opts[] = {
     {"help", 'h', WSL_OPT_FLAG, &help_flag, NULL, "show this help"},
     {0}};
 
+struct wsl_cli_paths wsl_cli_paths(char **argv, int nargs)
+{
+    static const char *const dot[] = {"."};
+    if (nargs > 0)
+        return (struct wsl_cli_paths){(const char *const *)argv, (size_t)nargs};
+    return (struct wsl_cli_paths){dot, 1};
+}
+
 void wsl_cli_error(const struct wsl_cli *cli, const char *cmd, const char *fmt, ...)
 {
     va_list ap;

@@ -9,6 +9,7 @@
 #define WSL_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 enum { WSL_EXIT_OK = 0, WSL_EXIT_FAIL = 1, WSL_EXIT_USAGE = 2 };
@@ -44,6 +45,13 @@ struct wsl_cmd {
 int wsl_cli_parse(const struct wsl_cmd *cmd, int argc, char **argv, struct wsl_cli *cli,
                   int *nargs);
 void wsl_cli_help(const struct wsl_cmd *cmd, FILE *out);
+/* The PATH arguments of a command (argv[0..nargs)), or "." when none were given. */
+struct wsl_cli_paths {
+    const char *const *v;
+    size_t n;
+};
+struct wsl_cli_paths wsl_cli_paths(char **argv, int nargs);
+
 /* Print "wissel <cmd>: error: ..." to cli->err. */
 void wsl_cli_error(const struct wsl_cli *cli, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

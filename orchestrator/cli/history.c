@@ -55,7 +55,8 @@ static int run(int argc, char **argv, struct wsl_cli *cli)
     struct wsl_state *st;
     struct wsl_err err = {0};
     json_t *recs = NULL;
-    struct wsl_state_query q = {app, target, type, 0, (size_t)n, true};
+    struct wsl_state_query q = {.app = app, .target = target, .type = type, .limit = (size_t)n,
+                                .newest = true};
     if (wsl_state_open(state, &st, &err) || wsl_state_read(st, &q, &recs, &err)) {
         wsl_cli_error(cli, "history", "%s", err.msg);
         wsl_state_close(st);

@@ -21,10 +21,10 @@ static int run(int argc, char **argv, struct wsl_cli *cli)
     int rc = wsl_cli_parse(&wsl_cmd_plan, argc, argv, cli, &nargs);
     if (rc != 0)
         return rc > 0 ? WSL_EXIT_OK : WSL_EXIT_USAGE;
-    const char *dot[] = {"."};
-    struct wsl_rc_opts o = {nargs ? (const char *const *)argv : dot, nargs ? (size_t)nargs : 1,
-                            app, target, force_conflicts ? WSL_PLAN_TAKE_OVER : 0u, state, 0,
-                            false};
+    struct wsl_cli_paths paths = wsl_cli_paths(argv, nargs);
+    struct wsl_rc_opts o = {.paths = paths.v, .npaths = paths.n, .app = app, .target = target,
+                            .plan_flags = force_conflicts ? WSL_PLAN_TAKE_OVER : 0u,
+                            .state = state};
     struct wsl_reconcile *r;
     struct wsl_err err = {0};
     rc = wsl_reconcile_load(&o, &r, &err);

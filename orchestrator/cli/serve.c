@@ -141,9 +141,8 @@ static int run(int argc, char **argv, struct wsl_cli *cli)
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    const char *dot[] = {"."};
-    struct wsl_rc_opts o = {nargs ? (const char *const *)argv : dot, nargs ? (size_t)nargs : 1,
-                            NULL, NULL, 0, state, 0, true};
+    struct wsl_cli_paths paths = wsl_cli_paths(argv, nargs);
+    struct wsl_rc_opts o = {.paths = paths.v, .npaths = paths.n, .state = state, .lock = true};
     lead(&o, st, every, me);
     wsl_state_close(st);
     wsl_log(WSL_LOG_INFO, "serve", "stopped", "instance", me, NULL);

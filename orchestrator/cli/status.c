@@ -102,9 +102,8 @@ static int run(int argc, char **argv, struct wsl_cli *cli)
     int rc = wsl_cli_parse(&wsl_cmd_status, argc, argv, cli, &nargs);
     if (rc != 0)
         return rc > 0 ? WSL_EXIT_OK : WSL_EXIT_USAGE;
-    const char *dot[] = {"."};
-    struct wsl_repo *repo = wsl_repo_load(nargs ? (const char *const *)argv : dot,
-                                          nargs ? (size_t)nargs : 1, wsl_providers());
+    struct wsl_cli_paths paths = wsl_cli_paths(argv, nargs);
+    struct wsl_repo *repo = wsl_repo_load(paths.v, paths.n, wsl_providers());
     struct wsl_state *st = NULL;
     struct wsl_err err = {0};
     if (repo->diags.errors) {

@@ -56,9 +56,8 @@ static int run(int argc, char **argv, struct wsl_cli *cli)
     int rc = wsl_cli_parse(&wsl_cmd_validate, argc, argv, cli, &nargs);
     if (rc != 0)
         return rc > 0 ? WSL_EXIT_OK : WSL_EXIT_USAGE;
-    const char *dot[] = {"."};
-    const char *const *paths = nargs ? (const char *const *)argv : dot;
-    struct wsl_repo *r = wsl_repo_load(paths, nargs ? (size_t)nargs : 1, wsl_providers());
+    struct wsl_cli_paths paths = wsl_cli_paths(argv, nargs);
+    struct wsl_repo *r = wsl_repo_load(paths.v, paths.n, wsl_providers());
     if (cli->json)
         print_json(r, cli->out);
     else

@@ -1,6 +1,7 @@
 #include "orchestrator/reconcile/reconcile.h"
 
 #include "lib/buf.h"
+#include "lib/units.h"
 #include "orchestrator/git/revision.h"
 #include "orchestrator/policy/policy.h"
 #include "providers/registry.h"
@@ -8,13 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-int64_t wsl_time_parse(const char *s)
-{
-    struct tm tm = {0};
-    const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-    return rest ? (int64_t)timegm(&tm) : 0;
-}
 
 /* Policy history from the journal: the first good apply and the last passed drill. */
 static void history(void *ctx, const char *app, struct wsl_app_history *out)
@@ -29,7 +23,7 @@ static void history(void *ctx, const char *app, struct wsl_app_history *out)
         json_array_foreach(recs, i, rec) {
             const char *res = json_string_value(json_object_get(rec, "result"));
             if (res && !strcmp(res, "ok")) {
-                out->first_applied = wsl_time_parse(json_string_value(json_object_get(rec, "ts")));
+                out->first_applied = wsl_time_parse_rfc3339(json_string_value(json_object_get(rec, "ts")));
                 break;
             }
         }
@@ -41,7 +35,7 @@ static void history(void *ctx, const char *app, struct wsl_app_history *out)
             json_t *rec = json_array_get(recs, i);
             if (json_is_true(json_object_get(rec, "passed"))) {
                 out->last_drill_passed =
-                    wsl_time_parse(json_string_value(json_object_get(rec, "ts")));
+                    wsl_time_parse_rfc3339(json_string_value(json_object_get(rec, "ts")));
                 break;
             }
         }

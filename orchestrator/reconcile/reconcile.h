@@ -65,8 +65,4 @@ int wsl_reconcile_apply(struct wsl_reconcile *r, struct wsl_placement_item *it,
 /* Release locks, close connections and free everything. NULL is allowed. */
 void wsl_reconcile_free(struct wsl_reconcile *r);
 
-/* Parse an RFC 3339 UTC time ("2026-11-23T08:30:00.123456Z") to Unix seconds; 0 when it
- * is not one. */
-int64_t wsl_time_parse(const char *s);
-
 #endif

@@ -85,8 +85,6 @@ void wsl_state_conflict(struct wsl_err *err, const struct wsl_fence *what, const
 /* "lock of target X" / "leadership of X", for messages. */
 const char *wsl_state_what(const struct wsl_fence *what, char *buf, size_t n);
 
-/* Now as RFC 3339 UTC with microseconds: "2025-01-01T10:00:00.000000Z". */
-void wsl_state_now(char out[32]);
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t wsl_state_mono_ms(void);
 /* Sleep ms milliseconds (restarted when interrupted). */

@@ -5,6 +5,7 @@
 #include "orchestrator/state/backend.h"
 
 #include "lib/log.h"
+#include "lib/units.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -120,7 +121,7 @@ int wsl_state_append(struct wsl_state *st, json_t *record, const struct wsl_fenc
     if (!type || !type[0])
         return wsl_err_set(err, WSL_E_INVALID, "journal record has no \"type\"");
     char ts[32];
-    wsl_state_now(ts);
+    wsl_time_now_rfc3339(ts);
     json_object_set_new(record, "ts", json_string(ts));
     json_object_set_new(record, "by", json_string(st->by));
     if (fence)
@@ -288,7 +289,7 @@ static int check_name(const char *name, const char *what, struct wsl_err *err)
 static json_t *holder_new(const struct wsl_state *st, const char *id)
 {
     char since[32];
-    wsl_state_now(since);
+    wsl_time_now_rfc3339(since);
     json_t *h = json_pack("{s:I, s:s, s:s}", "pid", (json_int_t)getpid(), "host", st->host,
                           "since", since);
     if (id)
@@ -409,16 +410,6 @@ void wsl_state_conflict(struct wsl_err *err, const struct wsl_fence *what, const
 }
 
 /* --- time ---------------------------------------------------------------------------- */
-
-void wsl_state_now(char out[32])
-{
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
-}
 
 int64_t wsl_state_mono_ms(void)
 {

@@ -102,12 +102,6 @@ static int call(struct wsl_conn *c, struct wsl_http_req *req, const json_t *body
     return rc;
 }
 
-/* The namespace of app's objects: the renderer's choice (cfg or the app's name). */
-static const char *app_namespace(const struct wsl_conn *c, const struct wsl_app *app)
-{
-    return c->cfg && c->cfg->namespace_ ? c->cfg->namespace_ : app->metadata.name;
-}
-
 static void object_url(const struct kind_api *k, const char *ns, const char *name,
                        struct wsl_buf *b)
 {
@@ -123,7 +117,7 @@ static int observe_kind(struct wsl_conn *c, const struct wsl_app *app, const str
                         struct wsl_objset *out, struct wsl_err *err)
 {
     struct wsl_buf url = WSL_BUF_INIT;
-    object_url(k, app_namespace(c, app), NULL, &url);
+    object_url(k, wsl_k8s_namespace(c->cfg, app), NULL, &url);
     wsl_buf_printf(&url, "?labelSelector=%s%%3D%s,%s%%3D%s", WSL_MARK_APP, app->metadata.name,
                    WSL_MARK_TARGET, c->target->metadata.name);
     struct wsl_http_req req = {.method = "GET", .url = wsl_buf_str(&url)};
@@ -184,7 +178,7 @@ static int apply_object(struct wsl_conn *c, const struct wsl_app *app,
         json_object_set_new(meta, "annotations", ann = json_object());
     json_object_set_new(ann, WSL_MARK_FINGERPRINT, json_string(o->fingerprint));
     struct wsl_buf url = WSL_BUF_INIT;
-    object_url(k, app_namespace(c, app), o->name, &url);
+    object_url(k, wsl_k8s_namespace(c->cfg, app), o->name, &url);
     wsl_buf_printf(&url, "?fieldManager=wissel%s", a->force ? "&force=true" : "");
     struct wsl_http_req req = {.method = "PATCH", .url = wsl_buf_str(&url),
                                .content_type = "application/apply-patch+yaml",
@@ -205,7 +199,7 @@ static int delete_object(struct wsl_conn *c, const struct wsl_app *app,
     if (!k)
         return 0; /* not a kind wissel makes: leave it */
     struct wsl_buf url = WSL_BUF_INIT;
-    object_url(k, app_namespace(c, app), o->name, &url);
+    object_url(k, wsl_k8s_namespace(c->cfg, app), o->name, &url);
     json_t *body = json_pack("{s:s, s:s, s:s}", "kind", "DeleteOptions", "apiVersion", "v1",
                              "propagationPolicy", "Background");
     struct wsl_http_req req = {.method = "DELETE", .url = wsl_buf_str(&url)};

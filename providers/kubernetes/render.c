@@ -520,11 +520,16 @@ static int render_ingress(const struct render *r, struct wsl_err *err)
     return 0;
 }
 
+const char *wsl_k8s_namespace(const struct wsl_k8s_config *cfg, const struct wsl_app *app)
+{
+    return cfg && cfg->namespace_ ? cfg->namespace_ : app->metadata.name;
+}
+
 int wsl_k8s_render(const struct wsl_k8s_config *cfg, const struct wsl_target *t,
                    const struct wsl_app *app, struct wsl_objset *out, struct wsl_err *err)
 {
     struct render r = {cfg, t, app, NULL, false, out};
-    r.ns = cfg && cfg->namespace_ ? cfg->namespace_ : app->metadata.name;
+    r.ns = wsl_k8s_namespace(cfg, app);
     if (cfg && cfg->create_namespace) {
         json_t *m = json_pack("{s:s, s:o}", "name", r.ns, "labels", labels_of(&r));
         add(&r, "v1", "Namespace", r.ns, json_pack("{s:o}", "metadata", m));

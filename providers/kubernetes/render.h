@@ -12,6 +12,10 @@
 #include "providers/kubernetes/config.h"
 #include "providers/provider.h"
 
+/* The namespace app's objects live in at this target: the Target's kubernetes.namespace,
+ * else the application's name. The renderer and the driver's list calls share it. */
+const char *wsl_k8s_namespace(const struct wsl_k8s_config *cfg, const struct wsl_app *app);
+
 /* The desired objects of app at target t, added to out: the Namespace (when
  * cfg->create_namespace), per workload a Deployment "<app>-<workload>", a ConfigMap
  * "<app>-<workload>-<container>-files" per container with inline files, a Service for its

@@ -164,6 +164,20 @@ static void quantities(void **state)
     }
 }
 
+static void rfc3339_times(void **state)
+{
+    char now[32];
+    wsl_time_now_rfc3339(now);
+    assert_int_equal(strlen(now), 27);
+    assert_int_equal(now[26], 'Z');
+    assert_true(wsl_time_parse_rfc3339(now) > 1700000000);
+    assert_int_equal(wsl_time_parse_rfc3339("1970-01-02T00:00:00Z"), 86400);
+    assert_int_equal(wsl_time_parse_rfc3339("2026-11-23T08:30:00.123456Z"), 1795422600);
+    assert_int_equal(wsl_time_parse_rfc3339("2026-11-23T08:30:00+01:00"), 0);
+    assert_int_equal(wsl_time_parse_rfc3339("yesterday"), 0);
+    assert_int_equal(wsl_time_parse_rfc3339(NULL), 0);
+}
+
 static void countries(void **state)
 {
     assert_true(wsl_country_known("NL"));
@@ -294,6 +308,7 @@ int main(void)
         cmocka_unit_test(hmac_matches_rfc4231),
         cmocka_unit_test(durations),
         cmocka_unit_test(quantities),
+        cmocka_unit_test(rfc3339_times),
         cmocka_unit_test(countries),
         cmocka_unit_test(log_redacts_secrets),
         cmocka_unit_test(log_levels_filter),
