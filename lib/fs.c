@@ -3,6 +3,8 @@
 #include "lib/buf.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,5 +27,36 @@ int wsl_mkdir_p(const char *path, mode_t mode)
     int e = errno;
     free(p);
     errno = e;
+    return rc;
+}
+
+int wsl_read_file(const char *path, size_t max, struct wsl_buf *out, struct wsl_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        int rc = !f && errno == ENOENT ? WSL_E_NOTFOUND : WSL_E_IO;
+        wsl_err_set(err, rc, "cannot read %s: %s", path,
+                    f ? "not a regular file" : strerror(errno));
+        if (f)
+            fclose(f);
+        return rc;
+    }
+    int rc = 0;
+    if ((uint64_t)st.st_size > max) {
+        rc = wsl_err_set(err, WSL_E_LIMIT, "%s is larger than the limit of %zu bytes", path,
+                         max);
+    } else {
+        char chunk[8192];
+        size_t n, start = out->len;
+        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && out->len - start <= max)
+            wsl_buf_append(out, chunk, n);
+        if (ferror(f))
+            rc = wsl_err_set(err, WSL_E_IO, "error reading %s", path);
+        else if (out->len - start > max)
+            rc = wsl_err_set(err, WSL_E_LIMIT, "%s is larger than the limit of %zu bytes",
+                             path, max);
+    }
+    fclose(f);
     return rc;
 }

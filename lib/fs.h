@@ -2,9 +2,18 @@
 #ifndef WSL_FS_H
 #define WSL_FS_H
 
+#include "lib/buf.h"
+#include "lib/err.h"
+
+#include <stddef.h>
 #include <sys/types.h>
 
 /* Create a folder and its missing parents (like mkdir -p). Returns 0, or -1 with errno. */
 int wsl_mkdir_p(const char *path, mode_t mode);
+
+/* Append the contents of the regular file path to out. Returns 0, or WSL_E_NOTFOUND,
+ * WSL_E_IO (with the system's reason) or WSL_E_LIMIT (larger than max bytes) with err set
+ * naming the file. */
+int wsl_read_file(const char *path, size_t max, struct wsl_buf *out, struct wsl_err *err);
 
 #endif

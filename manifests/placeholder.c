@@ -71,6 +71,7 @@ int wsl_placeholder_expand(const char *s, wsl_ref_fn fn, void *ctx, struct wsl_b
 struct score_ctx {
     const struct wsl_workload *w;
     const json_t *outputs;
+    const struct wsl_secret_hook *hook;
 };
 
 static void put_json_scalar(struct wsl_buf *out, const json_t *v)
@@ -160,6 +161,11 @@ static int resolve_resource(const struct score_ctx *c, const char *const *parts,
         cur = json_object_get(cur, parts[i]);
     if (!cur)
         return unknown(err, parts, n, "the resource has no such output");
+    const json_t *secret = json_object_get(cur, "$secret");
+    if (secret && c->hook)
+        return c->hook->fn(c->hook->ctx, secret, out, err);
+    if (secret)
+        return unknown(err, parts, n, "it is a secret, which cannot be used here");
     put_json_scalar(out, cur);
     return 0;
 }
@@ -179,9 +185,16 @@ static int resolve_score(void *ctx, const char *const *parts, size_t n, struct w
     return rc;
 }
 
+int wsl_score_expand_hooked(const struct wsl_workload *w, const json_t *outputs,
+                            const struct wsl_secret_hook *hook, const char *s,
+                            struct wsl_buf *out, struct wsl_err *err)
+{
+    struct score_ctx c = {w, outputs, hook};
+    return wsl_placeholder_expand(s, resolve_score, &c, out, err);
+}
+
 int wsl_score_expand(const struct wsl_workload *w, const json_t *outputs, const char *s,
                      struct wsl_buf *out, struct wsl_err *err)
 {
-    struct score_ctx c = {w, outputs};
-    return wsl_placeholder_expand(s, resolve_score, &c, out, err);
+    return wsl_score_expand_hooked(w, outputs, NULL, s, out, err);
 }

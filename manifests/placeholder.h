@@ -32,4 +32,19 @@ int wsl_placeholder_expand(const char *s, wsl_ref_fn fn, void *ctx, struct wsl_b
 int wsl_score_expand(const struct wsl_workload *w, const json_t *outputs, const char *s,
                      struct wsl_buf *out, struct wsl_err *err);
 
+/* Secret outputs. A driver that must not write a secret into a body (a password that the
+ * provider generates and keeps) gives its output as an object {"$secret": REF}; when a
+ * placeholder reaches one, fn(ctx, REF, out, err) writes what stands for it (a reference
+ * the runtime resolves) or refuses with an error. Without a hook, a secret output is an
+ * error. */
+struct wsl_secret_hook {
+    int (*fn)(void *ctx, const json_t *ref, struct wsl_buf *out, struct wsl_err *err);
+    void *ctx;
+};
+
+/* wsl_score_expand() with secret outputs passed to hook (may be NULL). */
+int wsl_score_expand_hooked(const struct wsl_workload *w, const json_t *outputs,
+                            const struct wsl_secret_hook *hook, const char *s,
+                            struct wsl_buf *out, struct wsl_err *err);
+
 #endif

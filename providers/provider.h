@@ -53,6 +53,8 @@ struct wsl_object {
     size_t ndeps;
     char fingerprint[65];   /* desired: of body; observed: from the object's marker ("" none) */
     bool owned;             /* observed: carries this application's and target's markers */
+    bool retain;            /* observed: holds data (a volume claim): when it is no longer
+                               desired, the plan keeps it and says so instead of deleting */
 };
 
 struct wsl_objset {

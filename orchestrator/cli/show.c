@@ -52,6 +52,8 @@ size_t wsl_show_plan(const struct wsl_reconcile *r, FILE *out)
             fprintf(out, "  = %zu unchanged\n", it->plan.count[WSL_ACT_NOOP]);
         if (it->plan.held_back[0])
             fprintf(out, "  ! %s\n", it->plan.held_back);
+        if (it->plan.kept[0])
+            fprintf(out, "  ! %s\n", it->plan.kept);
         for (int t = 0; t < 4; t++)
             total[t] += it->plan.count[t];
         targets += changes(&it->plan) > 0;
@@ -107,6 +109,8 @@ json_t *wsl_show_plan_json(const struct wsl_reconcile *r)
             json_object_set_new(j, "actions", acts);
             if (it->plan.held_back[0])
                 json_object_set_new(j, "heldBack", json_string(it->plan.held_back));
+            if (it->plan.kept[0])
+                json_object_set_new(j, "kept", json_string(it->plan.kept));
             n += changes(&it->plan);
         }
         json_array_append_new(items, j);

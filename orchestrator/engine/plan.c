@@ -222,6 +222,19 @@ static void delete_edges(struct build *b, const size_t *node_of)
     }
 }
 
+/* Name a retained object in the plan's note of what it keeps. */
+static void note_kept(struct wsl_plan *p, const struct wsl_object *o)
+{
+    char key[256];
+    wsl_object_key(o, key, sizeof key);
+    size_t len = strlen(p->kept);
+    if (!len)
+        len = (size_t)snprintf(p->kept, sizeof p->kept,
+                               "kept (they hold data; delete them by hand): %s", key);
+    else if (len + strlen(key) + 2 < sizeof p->kept)
+        snprintf(p->kept + len, sizeof p->kept - len, ", %s", key);
+}
+
 static int plan_deletes(struct build *b, struct wsl_err *err)
 {
     const struct wsl_objset *have = b->have;
@@ -236,6 +249,10 @@ static int plan_deletes(struct build *b, struct wsl_err *err)
     for (size_t j = 0; j < have->n; j++) {
         node_of[j] = NONE;
         if (have->v[j].owned && key_find(&b->wk, b->hk.v[j]) == NONE) {
+            if (have->v[j].retain) {
+                note_kept(b->p, &have->v[j]);
+                continue;
+            }
             node_of[j] = b->ndel;
             b->del[b->ndel++] = j;
         }

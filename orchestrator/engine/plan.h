@@ -48,6 +48,8 @@ struct wsl_plan {
     size_t count[4];      /* actions of each type, indexed by enum wsl_action_type */
     char held_back[320];  /* "deletes held back: <why>" when the observation was
                              incomplete; "" otherwise */
+    char kept[320];       /* "kept (they hold data; delete them by hand): kind/name, ..."
+                             when owned objects marked retain are no longer desired */
     /* The actions v[i] waits for: v[wait[wait_at[i]]] .. v[wait[wait_at[i + 1] - 1]],
      * always earlier in v. For a create or update, the actions of the objects it depends
      * on; for a delete, the deletes of the objects that depended on it (every delete also

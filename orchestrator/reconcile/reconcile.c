@@ -130,7 +130,15 @@ static int plan_item(struct wsl_reconcile *r, struct wsl_placement_item *it,
             return rc;
         it->owns_lock = true;
     }
-    int rc = it->driver->open(it->target, &it->conn, &it->err);
+    for (struct wsl_placement_item *p = r->v; p < it && !it->conn; p++) {
+        if (p->target == it->target)
+            it->conn = p->conn; /* connections (and what they cache) are shared */
+    }
+    int rc = 0;
+    if (!it->conn) {
+        rc = it->driver->open(it->target, &it->conn, &it->err);
+        it->owns_conn = rc == 0;
+    }
     if (rc == 0)
         rc = wsl_plan_target(it->driver, it->conn, it->app, o->plan_flags, &it->plan, &it->err);
     return rc;
@@ -241,7 +249,7 @@ void wsl_reconcile_free(struct wsl_reconcile *r)
     for (size_t i = 0; i < r->n; i++) {
         struct wsl_placement_item *it = &r->v[i];
         wsl_plan_free(&it->plan);
-        if (it->conn)
+        if (it->owns_conn)
             it->driver->close(it->conn);
         if (it->owns_lock)
             wsl_lock_release(it->lock);

@@ -30,7 +30,8 @@ struct wsl_placement_item {
     const struct wsl_app *app;
     const struct wsl_target *target;
     const struct wsl_driver *driver;
-    struct wsl_conn *conn;
+    struct wsl_conn *conn; /* one per target: the first item at a target opens it */
+    bool owns_conn;        /* this item opened it and closes it */
     struct wsl_lock *lock; /* the target's lock (shared by the placements on one target) */
     bool owns_lock;        /* this item took it and releases it */
     struct wsl_plan plan;

@@ -1,44 +1,84 @@
 /*
- * The Kubernetes driver: render (render.c), observe with label-selected list calls (one
- * per kind and namespace), apply with server-side apply under the field manager "wissel",
- * delete with propagation, and health from the Deployments' rollout status.
+ * The Kubernetes driver: render (render.c, pod.c, resources.c), observe with
+ * label-selected list calls, apply with server-side apply under the field manager
+ * "wissel", delete with propagation, and health from the objects' status (health.c).
+ *
+ * Observation. One list call per kind and namespace serves every application of the
+ * target there: it selects the target's marker, the answer is kept in the connection and
+ * each application takes its own objects (its app marker) from it. Any write through the
+ * connection drops what it keeps, so health after an apply reads the cluster again. The
+ * engine shares one connection among the applications of a target (reconcile.c).
+ *
+ * Requests. apply() runs on several threads at once (provider.h): the connection keeps
+ * a small pool of HTTP clients, each with its own lock, and a request takes a free one.
  *
  * The desired object's fingerprint travels as the annotation wissel.dev/fingerprint (a
- * SHA-256 in hex is longer than a label value may be). Requests on one connection are
- * serialized with a mutex: apply() is called from several threads (provider.h).
+ * SHA-256 in hex is longer than a label value may be).
+ *
+ * Generated credentials. A Secret annotated wissel.dev/generate (resources.c) is created
+ * first with random values for the keys the annotation names, under the field manager
+ * "wissel-generate"; the server-side apply that follows does not carry those keys, so
+ * they are never changed, shown or journaled afterwards.
  */
 #include "providers/kubernetes/config.h"
+#include "providers/kubernetes/health.h"
 #include "providers/kubernetes/kubeconfig.h"
 #include "providers/kubernetes/render.h"
 #include "providers/provider.h"
 #include "providers/registry.h"
 
+#include "lib/base64.h"
 #include "lib/buf.h"
 #include "lib/http.h"
 #include "lib/json.h"
 
+#include <openssl/rand.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define POOL 8              /* HTTP clients per connection: apply's parallelism */
+#define GENERATE_ANNOTATION "wissel.dev/generate"
+#define GENERATED_LEN 32    /* characters of a generated password */
+
+struct client {
+    struct wsl_http *http;  /* made on first use */
+    pthread_mutex_t lock;
+};
+
+/* A list of one kind in one namespace, all applications of the target. */
+struct cached_list {
+    const struct kind_api *kind;
+    char *ns;
+    json_t *list;
+};
 
 struct wsl_conn {
     const struct wsl_target *target;
     const struct wsl_k8s_config *cfg;
-    struct wsl_http *http;
-    pthread_mutex_t lock;
+    struct wsl_kube_conn_info info;
+    struct client clients[POOL];
+    struct cached_list *cache;
+    size_t ncache;
+    atomic_bool wrote;      /* a write since the cache was filled */
 };
 
 /* Where each kind the renderer makes lives in the API. */
 static const struct kind_api {
     const char *kind, *prefix, *plural;
     bool namespaced;
+    bool retain; /* holds data: never deleted by a plan (provider.h) */
 } kinds[] = {
-    {"Namespace", "/api/v1", "namespaces", false},
-    {"ConfigMap", "/api/v1", "configmaps", true},
-    {"Deployment", "/apis/apps/v1", "deployments", true},
-    {"Service", "/api/v1", "services", true},
-    {"PodDisruptionBudget", "/apis/policy/v1", "poddisruptionbudgets", true},
-    {"Ingress", "/apis/networking.k8s.io/v1", "ingresses", true},
+    {"Namespace", "/api/v1", "namespaces", false, false},
+    {"Secret", "/api/v1", "secrets", true, false},
+    {"ConfigMap", "/api/v1", "configmaps", true, false},
+    {"PersistentVolumeClaim", "/api/v1", "persistentvolumeclaims", true, true},
+    {"StatefulSet", "/apis/apps/v1", "statefulsets", true, false},
+    {"Deployment", "/apis/apps/v1", "deployments", true, false},
+    {"Service", "/api/v1", "services", true, false},
+    {"PodDisruptionBudget", "/apis/policy/v1", "poddisruptionbudgets", true, false},
+    {"Ingress", "/apis/networking.k8s.io/v1", "ingresses", true, false},
 };
 #define NKINDS (sizeof kinds / sizeof *kinds)
 
@@ -51,55 +91,87 @@ static const struct kind_api *kind_of(const char *kind)
     return NULL;
 }
 
+/* --- the connection ------------------------------------------------------------------- */
+
 static int k8s_open(const struct wsl_target *t, struct wsl_conn **out, struct wsl_err *err)
 {
     const struct wsl_k8s_config *cfg = t->spec.config;
     struct wsl_kubeconfig *kc = NULL;
-    struct wsl_kube_conn_info info = {0};
-    struct wsl_http *http = NULL;
+    struct wsl_conn *c = wsl_xcalloc(1, sizeof *c);
     int rc = wsl_kubeconfig_load(cfg ? cfg->kubeconfig : NULL, &kc, err);
     if (rc == 0)
-        rc = wsl_kube_resolve(kc, cfg ? cfg->context : NULL, &info, err);
-    if (rc == 0)
-        rc = wsl_kube_http(&info, &http, err);
-    if (rc == 0) {
-        struct wsl_conn *c = wsl_xcalloc(1, sizeof *c);
-        c->target = t;
-        c->cfg = cfg;
-        c->http = http;
-        pthread_mutex_init(&c->lock, NULL);
-        *out = c;
-    } else {
-        wsl_err_prefix(err, "target %s", t->metadata.name);
-    }
-    wsl_kube_conn_info_free(&info);
+        rc = wsl_kube_resolve(kc, cfg ? cfg->context : NULL, &c->info, err);
+    if (rc == 0) /* the first client now: a bad certificate or key fails here, not later */
+        rc = wsl_kube_http(&c->info, &c->clients[0].http, err);
     wsl_kubeconfig_free(kc);
-    return rc;
+    if (rc) {
+        wsl_err_prefix(err, "target %s", t->metadata.name);
+        wsl_kube_conn_info_free(&c->info);
+        free(c);
+        return rc;
+    }
+    c->target = t;
+    c->cfg = cfg;
+    for (size_t i = 0; i < POOL; i++)
+        pthread_mutex_init(&c->clients[i].lock, NULL);
+    *out = c;
+    return 0;
+}
+
+static void cache_clear(struct wsl_conn *c)
+{
+    for (size_t i = 0; i < c->ncache; i++) {
+        free(c->cache[i].ns);
+        json_decref(c->cache[i].list);
+    }
+    free(c->cache);
+    c->cache = NULL;
+    c->ncache = 0;
 }
 
 static void k8s_close(struct wsl_conn *c)
 {
     if (!c)
         return;
-    wsl_http_free(c->http);
-    pthread_mutex_destroy(&c->lock);
+    for (size_t i = 0; i < POOL; i++) {
+        wsl_http_free(c->clients[i].http);
+        pthread_mutex_destroy(&c->clients[i].lock);
+    }
+    cache_clear(c);
+    wsl_kube_conn_info_free(&c->info);
     free(c);
+}
+
+/* A client of the pool, locked: a free one, else the one this thread waits for. */
+static struct client *take_client(struct wsl_conn *c)
+{
+    for (size_t i = 0; i < POOL; i++) {
+        if (pthread_mutex_trylock(&c->clients[i].lock) == 0)
+            return &c->clients[i];
+    }
+    struct client *cl = &c->clients[(size_t)pthread_self() % POOL];
+    pthread_mutex_lock(&cl->lock);
+    return cl;
+}
+
+/* One request on a client of the pool. */
+static int call(struct wsl_conn *c, struct wsl_http_req *req, const json_t *body, json_t **resp,
+                long *status, struct wsl_err *err)
+{
+    if (strcmp(req->method, "GET"))
+        atomic_store(&c->wrote, true);
+    struct client *cl = take_client(c);
+    int rc = cl->http ? 0 : wsl_kube_http(&c->info, &cl->http, err);
+    if (rc == 0)
+        rc = wsl_http_json_req(cl->http, req, body, resp, status, err);
+    pthread_mutex_unlock(&cl->lock);
+    return rc;
 }
 
 static int k8s_render(struct wsl_conn *c, const struct wsl_app *app, struct wsl_objset *out,
                       struct wsl_err *err)
 {
     return wsl_k8s_render(c->cfg, c->target, app, out, err);
-}
-
-/* One request, serialized on the connection. */
-static int call(struct wsl_conn *c, struct wsl_http_req *req, const json_t *body, json_t **resp,
-                long *status, struct wsl_err *err)
-{
-    pthread_mutex_lock(&c->lock);
-    int rc = wsl_http_json_req(c->http, req, body, resp, status, err);
-    pthread_mutex_unlock(&c->lock);
-    return rc;
 }
 
 static void object_url(const struct kind_api *k, const char *ns, const char *name,
@@ -113,20 +185,76 @@ static void object_url(const struct kind_api *k, const char *ns, const char *nam
         wsl_buf_printf(b, "/%s", name);
 }
 
+/* --- observe -------------------------------------------------------------------------- */
+
+/* The objects of kind k in ns that carry the target's marker and, when app is not NULL,
+ * the application's: a list whose items have kind and apiVersion, in *out. A namespace
+ * that does not exist yet holds nothing. */
+static int list_kind(struct wsl_conn *c, const struct kind_api *k, const char *ns,
+                     const char *app, json_t **out, struct wsl_err *err)
+{
+    struct wsl_buf url = WSL_BUF_INIT;
+    object_url(k, ns, NULL, &url);
+    wsl_buf_printf(&url, "?labelSelector=%s%%3D%s", WSL_MARK_TARGET, c->target->metadata.name);
+    if (app)
+        wsl_buf_printf(&url, ",%s%%3D%s", WSL_MARK_APP, app);
+    struct wsl_http_req req = {.method = "GET", .url = wsl_buf_str(&url)};
+    long status = 0;
+    *out = NULL;
+    int rc = call(c, &req, NULL, out, &status, err);
+    wsl_buf_free(&url);
+    if (rc == WSL_E_HTTP && status == 404) { /* the namespace does not exist yet */
+        *out = json_pack("{s:[]}", "items");
+        return 0;
+    }
+    if (rc) {
+        wsl_err_prefix(err, "listing %s", k->plural);
+        return rc;
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(*out, "items"), i, item) {
+        /* list items carry neither kind nor apiVersion: the list has them */
+        json_object_set_new(item, "kind", json_string(k->kind));
+        json_object_set(item, "apiVersion", json_object_get(*out, "apiVersion"));
+        json_object_del(json_object_get(item, "metadata"), "managedFields"); /* not needed */
+    }
+    return 0;
+}
+
+/* The list of kind k in ns for all applications, from the connection's cache when nothing
+ * was written since it was read. Borrowed. */
+static int cached_list(struct wsl_conn *c, const struct kind_api *k, const char *ns,
+                       json_t **out, struct wsl_err *err)
+{
+    if (atomic_exchange(&c->wrote, false))
+        cache_clear(c);
+    for (size_t i = 0; i < c->ncache; i++) {
+        if (c->cache[i].kind == k && !strcmp(c->cache[i].ns, ns)) {
+            *out = c->cache[i].list;
+            return 0;
+        }
+    }
+    int rc = list_kind(c, k, ns, NULL, out, err);
+    if (rc)
+        return rc;
+    c->cache = wsl_xrealloc(c->cache, (c->ncache + 1) * sizeof *c->cache);
+    c->cache[c->ncache++] = (struct cached_list){k, wsl_xstrdup(ns), *out};
+    return 0;
+}
+
+static bool of_app(const json_t *item, const char *app)
+{
+    const char *v = json_string_value(
+        json_object_get(wsl_json_path(item, "metadata.labels"), WSL_MARK_APP));
+    return v && !strcmp(v, app);
+}
+
 static int observe_kind(struct wsl_conn *c, const struct wsl_app *app, const struct kind_api *k,
                         struct wsl_objset *out, struct wsl_err *err)
 {
-    struct wsl_buf url = WSL_BUF_INIT;
-    object_url(k, wsl_k8s_namespace(c->cfg, app), NULL, &url);
-    wsl_buf_printf(&url, "?labelSelector=%s%%3D%s,%s%%3D%s", WSL_MARK_APP, app->metadata.name,
-                   WSL_MARK_TARGET, c->target->metadata.name);
-    struct wsl_http_req req = {.method = "GET", .url = wsl_buf_str(&url)};
-    json_t *list = NULL;
-    long status = 0;
-    int rc = call(c, &req, NULL, &list, &status, err);
-    wsl_buf_free(&url);
-    if (rc == WSL_E_HTTP && status == 404) /* the namespace does not exist yet */
-        return 0;
+    json_t *list;
+    int rc = cached_list(c, k, wsl_k8s_namespace(c->cfg, app), &list, err);
     if (rc)
         return rc;
     size_t i;
@@ -135,18 +263,15 @@ static int observe_kind(struct wsl_conn *c, const struct wsl_app *app, const str
         const char *name = wsl_json_path_str(item, "metadata.name", NULL);
         const char *fp = json_string_value(
             json_object_get(wsl_json_path(item, "metadata.annotations"), WSL_MARK_FINGERPRINT));
-        if (!name)
+        if (!name || !of_app(item, app->metadata.name))
             continue;
-        /* list items carry neither kind nor apiVersion: the list has them */
-        json_object_set_new(item, "kind", json_string(k->kind));
-        json_object_set(item, "apiVersion", json_object_get(list, "apiVersion"));
-        wsl_objset_add_observed(out, k->kind, name, json_incref(item), fp, true);
+        wsl_objset_add_observed(out, k->kind, name, json_incref(item), fp, true)->retain =
+            k->retain;
     }
-    if (json_string_value(wsl_json_path(list, "metadata.continue")) &&
-        *json_string_value(wsl_json_path(list, "metadata.continue")))
+    const char *more = json_string_value(wsl_json_path(list, "metadata.continue"));
+    if (more && *more)
         wsl_objset_incomplete(out, "the list of %s was paged; not every item was read",
                               k->plural);
-    json_decref(list);
     return 0;
 }
 
@@ -156,12 +281,67 @@ static int k8s_observe(struct wsl_conn *c, const struct wsl_app *app, struct wsl
     out->complete = true;
     for (size_t i = 0; i < NKINDS; i++) {
         int rc = observe_kind(c, app, &kinds[i], out, err);
-        if (rc) {
-            wsl_err_prefix(err, "listing %s", kinds[i].plural);
+        if (rc)
             return rc;
-        }
     }
     return 0;
+}
+
+/* --- apply ---------------------------------------------------------------------------- */
+
+/* n random characters of [A-Za-z0-9] (safe in URLs and connection strings). */
+static int random_text(char *out, size_t n, struct wsl_err *err)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    size_t k = 0;
+    while (k < n) {
+        unsigned char b[64];
+        if (RAND_bytes(b, sizeof b) != 1)
+            return wsl_err_set(err, WSL_E_INTERNAL, "the random number generator failed");
+        for (size_t i = 0; i < sizeof b && k < n; i++) {
+            if (b[i] < 248) /* 248 = 4 * 62: no bias */
+                out[k++] = alphabet[b[i] % 62];
+        }
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+/* Create the Secret o with values for the keys its generate annotation names, unless it
+ * exists: those values are then the ones it has. */
+static int create_generated(struct wsl_conn *c, const struct wsl_app *app,
+                            const struct kind_api *k, const json_t *body, const char *keys,
+                            struct wsl_err *err)
+{
+    json_t *full = json_deep_copy(body);
+    json_t *data = json_object_get(full, "data");
+    if (!data)
+        json_object_set_new(full, "data", data = json_object());
+    int rc = 0;
+    char *list = wsl_xstrdup(keys), *save = NULL;
+    for (char *key = strtok_r(list, ",", &save); key && rc == 0; key = strtok_r(NULL, ",", &save)) {
+        char value[GENERATED_LEN + 1];
+        rc = random_text(value, GENERATED_LEN, err);
+        char *enc = rc ? NULL : wsl_base64_encode(value, GENERATED_LEN);
+        if (enc)
+            json_object_set_new(data, key, json_string(enc));
+        free(enc);
+        OPENSSL_cleanse(value, sizeof value);
+    }
+    free(list);
+    struct wsl_buf url = WSL_BUF_INIT;
+    object_url(k, wsl_k8s_namespace(c->cfg, app), NULL, &url);
+    wsl_buf_puts(&url, "?fieldManager=wissel-generate");
+    struct wsl_http_req req = {.method = "POST", .url = wsl_buf_str(&url)};
+    long status = 0;
+    if (rc == 0)
+        rc = call(c, &req, full, NULL, &status, err);
+    if (rc == WSL_E_HTTP && status == 409) /* AlreadyExists: keep what it holds */
+        rc = 0;
+    json_decref(full);
+    wsl_buf_free(&url);
+    return rc;
 }
 
 static int apply_object(struct wsl_conn *c, const struct wsl_app *app,
@@ -171,6 +351,13 @@ static int apply_object(struct wsl_conn *c, const struct wsl_app *app,
     const struct kind_api *k = kind_of(o->kind);
     if (!k)
         return wsl_err_set(err, WSL_E_INTERNAL, "the renderer made an unknown kind %s", o->kind);
+    const char *gen = json_string_value(
+        json_object_get(wsl_json_path(o->body, "metadata.annotations"), GENERATE_ANNOTATION));
+    if (gen) {
+        int rc = create_generated(c, app, k, o->body, gen, err);
+        if (rc)
+            return rc;
+    }
     json_t *body = json_deep_copy(o->body);
     json_t *meta = json_object_get(body, "metadata");
     json_t *ann = json_object_get(meta, "annotations");
@@ -196,8 +383,8 @@ static int delete_object(struct wsl_conn *c, const struct wsl_app *app,
                          const struct wsl_object *o, struct wsl_err *err)
 {
     const struct kind_api *k = kind_of(o->kind);
-    if (!k)
-        return 0; /* not a kind wissel makes: leave it */
+    if (!k || k->retain)
+        return 0; /* not a kind wissel makes, or one that holds data: leave it */
     struct wsl_buf url = WSL_BUF_INIT;
     object_url(k, wsl_k8s_namespace(c->cfg, app), o->name, &url);
     json_t *body = json_pack("{s:s, s:s, s:s}", "kind", "DeleteOptions", "apiVersion", "v1",
@@ -221,47 +408,48 @@ static int k8s_apply(struct wsl_conn *c, const struct wsl_app *app, const struct
     }
 }
 
-/* The rollout of one Deployment: ready, or progressing/failed with the reason. */
-static void deployment_health(const json_t *d, struct wsl_health *h)
+/* --- health --------------------------------------------------------------------------- */
+
+/* Lower out by the objects of kind k of app in list. */
+static void list_health(const struct kind_api *k, const json_t *list, const char *app,
+                        struct wsl_health *out)
 {
-    const char *name = wsl_json_path_str(d, "metadata.name", "?");
-    json_int_t want = json_integer_value(wsl_json_path(d, "spec.replicas"));
-    json_int_t gen = json_integer_value(wsl_json_path(d, "metadata.generation"));
-    json_int_t seen = json_integer_value(wsl_json_path(d, "status.observedGeneration"));
-    json_int_t updated = json_integer_value(wsl_json_path(d, "status.updatedReplicas"));
-    json_int_t ready = json_integer_value(wsl_json_path(d, "status.readyReplicas"));
     size_t i;
-    json_t *cond;
-    json_array_foreach(wsl_json_path(d, "status.conditions"), i, cond) {
-        const char *reason = json_string_value(json_object_get(cond, "reason"));
-        if (reason && !strcmp(reason, "ProgressDeadlineExceeded")) {
-            h->state = WSL_HEALTH_FAILED;
-            const char *msg = json_string_value(json_object_get(cond, "message"));
-            snprintf(h->reason, sizeof h->reason, "%s: %s", name, msg ? msg : reason);
-            return;
-        }
-    }
-    if (seen < gen || updated < want || ready < want) {
-        h->state = WSL_HEALTH_PROGRESSING;
-        snprintf(h->reason, sizeof h->reason, "%s: %lld of %lld replicas updated, %lld ready",
-                 name, (long long)updated, (long long)want, (long long)ready);
+    json_t *item;
+    json_array_foreach(json_object_get(list, "items"), i, item) {
+        if (out->state == WSL_HEALTH_READY && of_app(item, app))
+            wsl_k8s_object_health(k->kind, item, out);
     }
 }
 
+/* From the observation kept in the connection while nothing was written since (a no-op
+ * apply asks nothing again); once it says "not ready" it is dropped, so the next call
+ * reads the application's objects afresh, as every call after a write does. */
 static int k8s_health(struct wsl_conn *c, const struct wsl_app *app, struct wsl_health *out,
                       struct wsl_err *err)
 {
-    struct wsl_objset seen = {0};
+    static const char *const watched[] = {"PersistentVolumeClaim", "StatefulSet", "Deployment"};
+    const char *ns = wsl_k8s_namespace(c->cfg, app);
+    bool cached = c->ncache > 0 && !atomic_load(&c->wrote);
     out->state = WSL_HEALTH_READY;
     out->reason[0] = '\0';
-    int rc = observe_kind(c, app, kind_of("Deployment"), &seen, err);
-    for (size_t i = 0; rc == 0 && i < seen.n && out->state == WSL_HEALTH_READY; i++)
-        deployment_health(seen.v[i].body, out);
-    wsl_objset_free(&seen);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof watched / sizeof *watched; i++) {
+        const struct kind_api *k = kind_of(watched[i]);
+        json_t *list = NULL;
+        rc = cached ? cached_list(c, k, ns, &list, err)
+                    : list_kind(c, k, ns, app->metadata.name, &list, err);
+        if (rc == 0)
+            list_health(k, list, app->metadata.name, out);
+        if (!cached)
+            json_decref(list);
+    }
+    if (cached && out->state != WSL_HEALTH_READY)
+        cache_clear(c);
     return rc;
 }
 
-static const char *const native[] = {"route", NULL};
+static const char *const native[] = {"route", "volume", "postgres", "redis", NULL};
 static const struct wsl_provider_facts facts = {
     NULL, WSL_CAP_CONTAINERS | WSL_CAP_REPLICAS | WSL_CAP_RWX_VOLUMES | WSL_CAP_TLS_ROUTES,
     native};

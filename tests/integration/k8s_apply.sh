@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Kubernetes driver against cluster-a of tests/env, through the CLI: apply creates the
-# objects and the application becomes healthy (Pods Ready through kwok); a second plan is
+# objects and the application becomes healthy (Pods Ready through kwok, databases ready,
+# claims bound); the generated password never shows and never changes; a second plan is
 # empty; a changed image rolls out; an object edited by hand is drift and restored; a
 # removed workload is pruned; the limited user's 403 is a clear error.
 . "$(dirname "$0")/lib.sh"
@@ -23,7 +24,7 @@ sed -i "s|primary: cluster-a|primary: $tgt|" "$repo/app.yaml"
 
 run_wissel apply -y --timeout 2m --state "$st" "$repo"; [ "$RC" = 0 ] || printf "# %s\n" "$OUT" "$ERR" | tail -5
 check "apply onto cluster-a succeeds and waits until healthy" \
-    bash -c '[ "$1" = 0 ] && grep -q "applied (7 changed) and ready" <<<"$2"' _ "$RC" "$OUT"
+    bash -c '[ "$1" = 0 ] && grep -q "applied (14 changed) and ready" <<<"$2"' _ "$RC" "$OUT"
 check "the Deployment has 2 ready replicas (Pods Ready through kwok)" \
     bash -c '[ "$(k get deploy shop-web -n "$1" -o jsonpath={.status.readyReplicas})" = 2 ]' _ "$ns"
 check "objects carry the ownership labels and fingerprint" \
@@ -31,8 +32,21 @@ check "objects carry the ownership labels and fingerprint" \
              k get svc shop-web -n "$1" -o jsonpath={.metadata.labels} | grep -q "wissel.dev/app"' _ "$ns"
 check "the objects were applied by field manager wissel" \
     bash -c 'k get deploy shop-web -n "$1" --show-managed-fields -o json | grep -q "\"manager\": \"wissel\""' _ "$ns"
+check "the databases run: both StatefulSets ready" \
+    bash -c '[ "$(k get sts shop-web-db shop-cache -n "$1" -o jsonpath={.items[*].status.readyReplicas})" = "1 1" ]' _ "$ns"
+check "the volume claims are bound (the spool, and the database's from its template)" \
+    bash -c '[ "$(k get pvc shop-worker-spool data-shop-web-db-0 -n "$1" -o jsonpath={.items[*].status.phase})" = "Bound Bound" ]' _ "$ns"
+pw() { k get secret "$1" -n "$ns" -o jsonpath={.data.password} | base64 -d; }
+first_pw=$(pw shop-web-db)
+check "the database's password was generated: 32 characters" \
+    bash -c '[[ "$1" =~ ^[A-Za-z0-9]{32}$ ]]' _ "$first_pw"
+check "the Deployment takes it from the Secret, never as text" \
+    bash -c '! k get deploy shop-web -n "$1" -o json | grep -q "$2" &&
+             k get deploy shop-web -n "$1" -o jsonpath={.spec.template.spec.containers[0].env[?\(@.name==\"DB_PASSWORD\"\)].valueFrom.secretKeyRef.name} | grep -qx shop-web-db' _ "$ns" "$first_pw"
 run_wissel plan --state "$st" --detailed-exitcode "$repo"
-check "a second plan has no changes" bash -c '[ "$1" = 0 ] && grep -q "7 unchanged" <<<"$2"' _ "$RC" "$OUT"
+check "a second plan has no changes" bash -c '[ "$1" = 0 ] && grep -q "14 unchanged" <<<"$2"' _ "$RC" "$OUT"
+check "neither the plan nor the journal holds the password" \
+    bash -c '! grep -rq "$1" <<<"$2" && ! grep -rq "$1" "$3"' _ "$first_pw" "$OUT$ERR" "$st"
 
 sed -i 's|image: wissel-test/web:1|image: wissel-test/web:2|' "$repo/web.score.yaml"
 run_wissel apply -y --timeout 2m --state "$st" "$repo"; [ "$RC" = 0 ] || printf "# %s\n" "$OUT" "$ERR" | tail -5
@@ -51,10 +65,15 @@ run_wissel apply -y --timeout 2m --state "$st" --force-conflicts "$repo"
 check "apply --force-conflicts restores it" \
     bash -c '[ "$1" = 0 ] && [ "$(k get svc shop-web -n "$2" -o jsonpath={.metadata.labels.app\\.kubernetes\\.io/name})" = shop ]' _ "$RC" "$ns"
 
+check "the password survived every apply" bash -c '[ "$1" = "$2" ]' _ "$(pw shop-web-db)" "$first_pw"
+
 sed -i 's|workloads: \[web.score.yaml, worker.score.yaml\]|workloads: [web.score.yaml]|' "$repo/app.yaml"
 run_wissel apply -y --timeout 2m --state "$st" "$repo"; [ "$RC" = 0 ] || printf "# %s\n" "$OUT" "$ERR" | tail -5
 check "a removed workload is pruned" \
     bash -c '[ "$1" = 0 ] && ! k get deploy shop-worker -n "$2" >/dev/null 2>&1' _ "$RC" "$ns"
+check "its volume claim is kept, and the plan says so" \
+    bash -c 'grep -q "kept (they hold data; delete them by hand): PersistentVolumeClaim/shop-worker-spool" <<<"$1" &&
+             k get pvc shop-worker-spool -n "$2" >/dev/null' _ "$OUT" "$ns"
 
 sed -i "s|    context: cluster-a|    context: cluster-a-limited|" "$repo/targets.yaml"
 run_wissel plan --state "$st" "$repo"

@@ -66,16 +66,35 @@ static bool depends(const struct wsl_objset *s, const char *kind, const char *na
     return false;
 }
 
-/* The env value of name in a container, or NULL. */
-static const char *env(const json_t *c, const char *name)
+/* The env entry of name in a container, or NULL. */
+static const json_t *env_entry(const json_t *c, const char *name)
 {
     size_t i;
     json_t *e;
     json_array_foreach(json_object_get(c, "env"), i, e) {
         if (!strcmp(str(e, "name"), name))
-            return str(e, "value");
+            return e;
     }
     return NULL;
+}
+
+/* The env value of name in a container, or NULL. */
+static const char *env(const json_t *c, const char *name)
+{
+    const json_t *e = env_entry(c, name);
+    return e ? str(e, "value") : NULL;
+}
+
+/* The index of name in a container's env, or -1. */
+static int env_index(const json_t *c, const char *name)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(c, "env"), i, e) {
+        if (!strcmp(str(e, "name"), name))
+            return (int)i;
+    }
+    return -1;
 }
 
 static void fixture_renders_these_objects(void **state)
@@ -83,10 +102,13 @@ static void fixture_renders_these_objects(void **state)
     struct wsl_repo *r = load("tests/fixtures/k8s");
     struct wsl_objset s = {0};
     render(r, "shop", "cluster-a", &s);
-    const char *want[] = {"Namespace/wissel-render", "ConfigMap/shop-web-main-files",
-                          "Deployment/shop-web", "Service/shop-web",
-                          "PodDisruptionBudget/shop-web", "Deployment/shop-worker",
-                          "Ingress/shop"};
+    const char *want[] = {"Namespace/wissel-render", "Secret/shop-web-db",
+                          "StatefulSet/shop-web-db", "Service/shop-web-db",
+                          "Secret/shop-cache", "StatefulSet/shop-cache", "Service/shop-cache",
+                          "PersistentVolumeClaim/shop-worker-spool",
+                          "ConfigMap/shop-web-main-files", "Deployment/shop-web",
+                          "Service/shop-web", "PodDisruptionBudget/shop-web",
+                          "Deployment/shop-worker", "Ingress/shop"};
     assert_int_equal(s.n, sizeof want / sizeof *want);
     for (size_t i = 0; i < s.n; i++) {
         char key[256];
@@ -122,7 +144,7 @@ static void deployment_has_the_workload(void **state)
                         "/bin/web");
     assert_int_equal(json_array_size(json_object_get(c, "args")), 2);
     assert_string_equal(env(c, "GREETING"), "hallo from web");
-    assert_string_equal(env(c, "DB_HOST"), "${resources.db.host}"); /* not expanded yet */
+    assert_string_equal(env(c, "DB_HOST"), "shop-web-db"); /* the resource's output */
     assert_string_equal(str(c, "resources.limits.cpu"), "500m");
     assert_string_equal(str(c, "resources.requests.memory"), "64Mi");
     assert_string_equal(str(c, "livenessProbe.httpGet.path"), "/healthz");
@@ -219,7 +241,15 @@ static void dependencies_order_the_objects(void **state)
     assert_true(depends(&s, "Service", "shop-web", "Deployment/shop-web"));
     assert_true(depends(&s, "PodDisruptionBudget", "shop-web", "Deployment/shop-web"));
     assert_true(depends(&s, "Ingress", "shop", "Service/shop-web"));
-    assert_int_equal(wsl_objset_find(&s, "Deployment", "shop-worker")->ndeps, 1);
+    /* workloads wait for the credentials and claims of their resources */
+    assert_true(depends(&s, "Deployment", "shop-web", "Secret/shop-web-db"));
+    assert_true(depends(&s, "Deployment", "shop-web", "Secret/shop-cache"));
+    assert_true(depends(&s, "Deployment", "shop-worker", "Secret/shop-cache"));
+    assert_true(depends(&s, "Deployment", "shop-worker",
+                        "PersistentVolumeClaim/shop-worker-spool"));
+    assert_true(depends(&s, "StatefulSet", "shop-web-db", "Secret/shop-web-db"));
+    assert_true(depends(&s, "Service", "shop-web-db", "StatefulSet/shop-web-db"));
+    assert_int_equal(wsl_objset_find(&s, "Deployment", "shop-worker")->ndeps, 3);
     wsl_objset_free(&s);
     wsl_repo_free(r);
 }
@@ -257,11 +287,25 @@ static void gemeente_renders_at_haven(void **state)
     assert_string_equal(str(django, "name"), "django");
     assert_int_equal(json_array_size(json_object_get(pod, "containers")), 1);
     assert_string_equal(env(django, "ALLOWED_HOSTS"), "portaal.gemeente.example");
-    /* only the inline file is rendered (files from `source` come later) */
+    /* the inline file, and the file from `source` (noExpand) */
     json_t *cm = body(&s, "ConfigMap", "burgerportaal-web-django-files");
     assert_contains(json_string_value(json_object_get(json_object_get(cm, "data"),
                                                       "gunicorn.conf.py")),
                     "# rendered by wissel for web\n");
+    assert_contains(json_string_value(json_object_get(json_object_get(cm, "data"),
+                                                      "prices.csv")),
+                    "\n");
+    /* web and worker share db, cache and media (same ids): one of each */
+    json_t *media = body(&s, "PersistentVolumeClaim", "burgerportaal-media");
+    assert_string_equal(json_string_value(json_array_get(wsl_json_path(media,
+                                                                       "spec.accessModes"), 0)),
+                        "ReadWriteMany");
+    assert_string_equal(str(media, "spec.storageClassName"), "longhorn-rwx");
+    assert_string_equal(str(media, "spec.resources.requests.storage"), "20Gi");
+    assert_non_null(wsl_objset_find(&s, "StatefulSet", "burgerportaal-db"));
+    assert_non_null(wsl_objset_find(&s, "StatefulSet", "burgerportaal-cache"));
+    assert_string_equal(env(django, "DB_HOST"), "burgerportaal-db");
+    assert_string_equal(env(django, "DB_PORT"), "5432");
     assert_true(depends(&s, "Deployment", "burgerportaal-web",
                         "ConfigMap/burgerportaal-web-django-files"));
     json_t *worker = body(&s, "Deployment", "burgerportaal-worker");
@@ -277,9 +321,11 @@ static void gemeente_renders_at_haven(void **state)
                         "burgerportaal-tls");
     wsl_objset_free(&s);
     render(r, "zaken-api", "haven-ams", &s);
-    const char *want[] = {"Deployment/zaken-api-api", "Service/zaken-api-api",
-                          "PodDisruptionBudget/zaken-api-api", "Ingress/zaken-api"};
-    assert_int_equal(s.n, 4);
+    const char *want[] = {"Secret/zaken-api-api-db", "StatefulSet/zaken-api-api-db",
+                          "Service/zaken-api-api-db", "Deployment/zaken-api-api",
+                          "Service/zaken-api-api", "PodDisruptionBudget/zaken-api-api",
+                          "Ingress/zaken-api"};
+    assert_int_equal(s.n, 7);
     for (size_t i = 0; i < s.n; i++) {
         char key[256];
         wsl_object_key(&s.v[i], key, sizeof key);
@@ -289,6 +335,89 @@ static void gemeente_renders_at_haven(void **state)
         wsl_json_path(body(&s, "Deployment", "zaken-api-api"), "spec.template.spec.containers"),
         0);
     assert_string_equal(env(api, "OTEL_SERVICE_NAME"), "api");
+    wsl_objset_free(&s);
+    wsl_repo_free(r);
+}
+
+/* Secrets never become text: a variable that is the secret gets a secretKeyRef, one that
+ * embeds it refers to a helper variable defined first; every other "$" is doubled. */
+static void secrets_are_references(void **state)
+{
+    struct wsl_repo *r = load("tests/fixtures/k8s");
+    struct wsl_objset s = {0};
+    render(r, "shop", "cluster-a", &s);
+    json_t *c = json_array_get(wsl_json_path(body(&s, "Deployment", "shop-web"),
+                                             "spec.template.spec.containers"), 0);
+    const json_t *pw = env_entry(c, "DB_PASSWORD");
+    assert_non_null(pw);
+    assert_null(json_object_get(pw, "value"));
+    assert_string_equal(str(pw, "valueFrom.secretKeyRef.name"), "shop-web-db");
+    assert_string_equal(str(pw, "valueFrom.secretKeyRef.key"), "password");
+    assert_string_equal(env(c, "CACHE_URL"),
+                        "redis://:$(WSL_SECRET_SHOP_CACHE_PASSWORD)@shop-cache:6379/0");
+    const json_t *helper = env_entry(c, "WSL_SECRET_SHOP_CACHE_PASSWORD");
+    assert_non_null(helper);
+    assert_string_equal(str(helper, "valueFrom.secretKeyRef.name"), "shop-cache");
+    assert_true(env_index(c, "WSL_SECRET_SHOP_CACHE_PASSWORD") < env_index(c, "CACHE_URL"));
+    assert_string_equal(env(c, "PRICE"), "costs $$5 (or $$(NOT_A_VARIABLE))");
+    /* the Secret carries no password: the driver generates it once */
+    json_t *sec = body(&s, "Secret", "shop-web-db");
+    assert_null(json_object_get(json_object_get(sec, "data"), "password"));
+    assert_string_equal(label(wsl_json_path(sec, "metadata.annotations"), "wissel.dev/generate"),
+                        "password");
+    assert_string_equal(str(sec, "data.username"), "c2hvcA=="); /* "shop" */
+    assert_string_equal(str(sec, "data.database"), "c2hvcA==");
+    wsl_objset_free(&s);
+    wsl_repo_free(r);
+}
+
+static void databases_run_hardened_with_their_claims(void **state)
+{
+    struct wsl_repo *r = load("tests/fixtures/k8s");
+    struct wsl_objset s = {0};
+    render(r, "shop", "cluster-a", &s);
+    json_t *db = body(&s, "StatefulSet", "shop-web-db");
+    assert_string_equal(str(db, "spec.serviceName"), "shop-web-db");
+    json_t *pod = wsl_json_path(db, "spec.template.spec");
+    assert_true(json_is_true(wsl_json_path(pod, "securityContext.runAsNonRoot")));
+    assert_int_equal(json_integer_value(wsl_json_path(pod, "securityContext.fsGroup")), 999);
+    json_t *c = json_array_get(json_object_get(pod, "containers"), 0);
+    assert_string_equal(str(c, "image"), "postgres:16");
+    assert_string_equal(str(env_entry(c, "POSTGRES_PASSWORD"), "valueFrom.secretKeyRef.key"),
+                        "password");
+    json_t *tpl = json_array_get(wsl_json_path(db, "spec.volumeClaimTemplates"), 0);
+    assert_string_equal(str(tpl, "metadata.name"), "data");
+    /* the claims it makes are not wissel's objects: no ownership markers */
+    assert_null(json_object_get(wsl_json_path(tpl, "metadata.labels"), WSL_MARK_APP));
+    json_t *svc = body(&s, "Service", "shop-web-db");
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_array_get(wsl_json_path(svc, "spec.ports"), 0), "port")),
+                     5432);
+    json_t *redis = json_array_get(wsl_json_path(body(&s, "StatefulSet", "shop-cache"),
+                                                 "spec.template.spec.containers"), 0);
+    assert_string_equal(str(redis, "image"), "redis:7");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(redis, "args"), 1)),
+                        "$(REDIS_PASSWORD)");
+    /* a volume: its claim, mounted by the worker */
+    json_t *pvc = body(&s, "PersistentVolumeClaim", "shop-worker-spool");
+    assert_string_equal(json_string_value(json_array_get(wsl_json_path(pvc, "spec.accessModes"),
+                                                         0)),
+                        "ReadWriteOnce");
+    assert_null(wsl_json_path(pvc, "spec.storageClassName")); /* the cluster's default */
+    json_t *wpod = wsl_json_path(body(&s, "Deployment", "shop-worker"), "spec.template.spec");
+    json_t *vol = json_array_get(json_object_get(wpod, "volumes"), 0);
+    assert_string_equal(str(vol, "persistentVolumeClaim.claimName"), "shop-worker-spool");
+    json_t *m = json_array_get(
+        json_object_get(json_array_get(json_object_get(wpod, "containers"), 0), "volumeMounts"),
+        0);
+    assert_string_equal(str(m, "mountPath"), "/var/spool/shop");
+    assert_string_equal(str(m, "name"), str(vol, "name"));
+    /* a file from `source`, next to the Score file, expanded */
+    json_t *cm = body(&s, "ConfigMap", "shop-web-main-files");
+    assert_string_equal(str(cm, "data.motd-txt"), "(absent)"); /* key keeps the dot */
+    assert_string_equal(json_string_value(json_object_get(json_object_get(cm, "data"),
+                                                          "motd.txt")),
+                        "Welkom bij web\n");
     wsl_objset_free(&s);
     wsl_repo_free(r);
 }
@@ -329,10 +458,28 @@ static void name_too_long(struct wsl_app *a)
 }
 static void name_starts_with_digit(struct wsl_app *a) { a->metadata.name = "1shop"; }
 
+static void unknown_resource_type(struct wsl_app *a)
+{
+    ((struct wsl_workload *)a->workloads[0])->resources.v[0].type = "amqp";
+}
+static void file_holds_a_secret(struct wsl_app *a)
+{
+    ((struct wsl_workload *)a->workloads[0])->containers.v[0].files.v[0].content =
+        "password = ${resources.db.password}\n";
+}
+static void volume_source_not_a_volume(struct wsl_app *a)
+{
+    ((struct wsl_workload *)a->workloads[1])->containers.v[0].volumes.v[0].source =
+        "${resources.cache}";
+}
+
 static void invalid_names_and_routes_are_errors(void **state)
 {
+    refused(unknown_resource_type, "type amqp, which the kubernetes driver does not provision");
+    refused(file_holds_a_secret, "a file cannot hold the secret password of Secret shop-web-db");
+    refused(volume_source_not_a_volume, "is not a resource of type volume");
     refused(route_port_missing, "port https of workload web");
-    refused(name_too_long, "longer than the 63 characters");
+    refused(name_too_long, "characters Kubernetes allows");
     refused(name_starts_with_digit, "must start with a letter");
 }
 
@@ -345,6 +492,8 @@ int main(void)
         cmocka_unit_test(dependencies_order_the_objects),
         cmocka_unit_test(rendering_is_deterministic),
         cmocka_unit_test(gemeente_renders_at_haven),
+        cmocka_unit_test(secrets_are_references),
+        cmocka_unit_test(databases_run_hardened_with_their_claims),
         cmocka_unit_test(unloaded_workload_is_an_error),
         cmocka_unit_test(invalid_names_and_routes_are_errors),
     };

@@ -339,6 +339,33 @@ static void partial_observation_deletes_nothing(void **state)
     wsl_objset_free(&o);
 }
 
+/* An owned object that holds data is kept, and said to be, when it is no longer desired. */
+static void retained_objects_are_kept_not_deleted(void **state)
+{
+    struct wsl_objset d = {0}, o = empty_complete();
+    want(&d, "Deployment", "web", DEPLOY_V1, NULL);
+    have(&o, "Deployment", "web", DEPLOY_V1_SERVER, DEPLOY_V1);
+    have(&o, "PersistentVolumeClaim", "media", "{}", "{}")->retain = true;
+    have(&o, "PersistentVolumeClaim", "spool", "{}", "{}")->retain = true;
+    have(&o, "ConfigMap", "old", "{}", "{}");
+    struct wsl_plan p;
+    struct wsl_err err = {0};
+    assert_int_equal(wsl_plan_make(&d, &o, 0, &p, &err), 0);
+    assert_string_equal(plan_str(&p), "no-op Deployment/web, delete ConfigMap/old");
+    assert_string_equal(p.kept, "kept (they hold data; delete them by hand): "
+                                "PersistentVolumeClaim/media, PersistentVolumeClaim/spool");
+    wsl_plan_free(&p);
+    /* desired again: a no-op, nothing kept */
+    want(&d, "PersistentVolumeClaim", "media", "{}", NULL);
+    want(&d, "PersistentVolumeClaim", "spool", "{}", NULL);
+    assert_int_equal(wsl_plan_make(&d, &o, 0, &p, &err), 0);
+    assert_int_equal(p.count[WSL_ACT_DELETE], 1);
+    assert_string_equal(p.kept, "");
+    wsl_plan_free(&p);
+    wsl_objset_free(&d);
+    wsl_objset_free(&o);
+}
+
 static void partial_observation_through_a_driver(void **state)
 {
     struct scripted *s = scripted_new();
@@ -557,6 +584,7 @@ int main(void)
         cmocka_unit_test(paths_quote_keys_that_are_not_words),
         cmocka_unit_test(object_in_the_way_is_a_conflict),
         cmocka_unit_test(partial_observation_deletes_nothing),
+        cmocka_unit_test(retained_objects_are_kept_not_deleted),
         cmocka_unit_test(partial_observation_through_a_driver),
         cmocka_unit_test(failed_observation_plans_nothing),
         cmocka_unit_test(creates_go_dependencies_first),

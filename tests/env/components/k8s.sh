@@ -229,6 +229,7 @@ k8s_start_others() {
         --bind-address "127.0.$n.1" --secure-port 10257 --leader-elect=false \
         --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
         --use-service-account-credentials=true --cluster-name "$c" --profiling=false --v=1 \
+        --enable-hostpath-provisioner \
         --controllers '*,-service-lb-controller,-cloud-node-lifecycle-controller' &&
     k8s_launch "$c" scheduler "127.0.$n.1" 10259 "$(k8s_bin)/kube-scheduler" \
         --kubeconfig "$dir/scheduler.kubeconfig" \
@@ -260,7 +261,7 @@ k8s_kubectl() {
 }
 
 # k8s_objects CLUSTER: the objects every cluster starts with — three kwok nodes in three zones,
-# namespace team-a and the Role of the limited user there.
+# the storage classes, namespace team-a and the Role of the limited user there.
 k8s_objects() {
     local c=$1 n i zone
     n=$(k8s_net "$c")
@@ -290,6 +291,28 @@ status:
 ---
 NODE
     done
+    # "standard" (the default): claims get a volume of the controller-manager's host-path
+    # provisioner at once, ReadWriteOnce only. "shared": ReadWriteMany; nothing provisions
+    # it, so a test that needs such a claim bound creates a PersistentVolume for it.
+    cat <<STORAGE
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: kubernetes.io/host-path
+reclaimPolicy: Delete
+volumeBindingMode: Immediate
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: shared
+provisioner: kubernetes.io/no-provisioner
+reclaimPolicy: Retain
+volumeBindingMode: Immediate
+---
+STORAGE
     cat <<RBAC
 apiVersion: v1
 kind: Namespace
