@@ -16,13 +16,15 @@
  * cannot hold a secret output (it would put the password into a ConfigMap).
  *
  * Volumes. A volume's source "${resources.NAME}" is a `volume` resource: its claim is
- * mounted at the target (path: a sub-folder of it; readOnly as the Score says).
+ * mounted at the target (path: a sub-folder of it; readOnly as the Score says). A source
+ * that is a plain name is a claim that already exists in the namespace.
  */
 #include "providers/kubernetes/render_int.h"
 
 #include "lib/buf.h"
 #include "lib/base64.h"
 #include "lib/fs.h"
+#include "lib/units.h"
 #include "manifests/placeholder.h"
 
 #include <stdio.h>
@@ -175,13 +177,26 @@ static json_t *strings(const struct wsl_strs *s)
     return a;
 }
 
+/* Score writes kilobytes "K"; Kubernetes quantities say "k". */
+static json_t *quantity(const char *q)
+{
+    size_t n = strlen(q);
+    if (n == 0 || q[n - 1] != 'K')
+        return json_string(q);
+    char *k = wsl_xstrdup(q);
+    k[n - 1] = 'k';
+    json_t *j = json_string(k);
+    free(k);
+    return j;
+}
+
 static json_t *amounts(const struct wsl_score_amounts *a)
 {
     json_t *o = json_object();
     if (a->cpu)
         json_object_set_new(o, "cpu", json_string(a->cpu));
     if (a->memory)
-        json_object_set_new(o, "memory", json_string(a->memory));
+        json_object_set_new(o, "memory", quantity(a->memory));
     return o;
 }
 
@@ -211,9 +226,52 @@ static json_t *probe(const struct wsl_score_probe *p)
         return NULL;
     if (p->http_get.hdr.node)
         return json_pack("{s:o}", "httpGet", http_probe(&p->http_get));
-    if (p->exec.hdr.node)
+    if (p->exec.hdr.node && p->exec.command.n) /* an empty command runs nothing: no probe */
         return json_pack("{s:{s:o}}", "exec", "command", strings(&p->exec.command));
     return NULL;
+}
+
+/* Kubernetes refuses a request above its limit (Score does not mind): say so here. */
+static int within_limits(const struct wsl_workload *w, const struct wsl_score_container *c,
+                         struct wsl_err *err)
+{
+    const struct wsl_score_amounts *req = &c->resources.requests, *lim = &c->resources.limits;
+    const char *what[2][3] = {{"cpu", req->cpu, lim->cpu}, {"memory", req->memory, lim->memory}};
+    for (size_t i = 0; i < 2; i++) {
+        int64_t r, l;
+        struct wsl_err ignore = {0};
+        if (!what[i][1] || !what[i][2] || wsl_quantity_parse(what[i][1], &r, &ignore) ||
+            wsl_quantity_parse(what[i][2], &l, &ignore) || r <= l)
+            continue;
+        wsl_err_set(err, WSL_E_INVALID,
+                    "%s: containers.%s: resources.requests.%s %s is more than "
+                    "resources.limits.%s %s, which Kubernetes refuses", w->metadata.name,
+                    c->hdr.key, what[i][0], what[i][1], what[i][0], what[i][2]);
+        return WSL_E_INVALID;
+    }
+    return 0;
+}
+
+/* Kubernetes takes probe header names of [-A-Za-z0-9] only; Score takes any string. */
+static int probe_headers(const struct wsl_workload *w, const struct wsl_score_container *c,
+                         struct wsl_err *err)
+{
+    const struct wsl_score_probe *ps[] = {&c->liveness, &c->readiness};
+    for (size_t k = 0; k < 2; k++) {
+        for (size_t i = 0; i < ps[k]->http_get.headers.n; i++) {
+            const char *name = ps[k]->http_get.headers.v[i].name;
+            for (const char *p = name; *p; p++) {
+                if (!(wsl_k8s_key_char(*p) && *p != '.' && *p != '_')) {
+                    wsl_err_set(err, WSL_E_INVALID,
+                                "%s: containers.%s: probe header %s: Kubernetes takes header "
+                                "names of letters, digits and '-' only", w->metadata.name,
+                                c->hdr.key, name);
+                    return WSL_E_INVALID;
+                }
+            }
+        }
+    }
+    return 0;
 }
 
 json_t *wsl_k8s_container_security(void)
@@ -242,7 +300,11 @@ static int container(const struct wl *l, const struct wsl_score_container *c, bo
                      json_t **out, struct wsl_err *err)
 {
     json_t *env;
-    int rc = env_of(l, c, &env, err);
+    int rc = probe_headers(l->w, c, err);
+    if (rc == 0)
+        rc = within_limits(l->w, c, err);
+    if (rc == 0)
+        rc = env_of(l, c, &env, err);
     if (rc != 0)
         return rc;
     json_t *o = json_pack("{s:s, s:s, s:o}", "name", c->hdr.key, "image", c->image,
@@ -439,8 +501,10 @@ static int render_volumes(const struct wl *l, const struct wsl_score_container *
             return WSL_E_INVALID;
         char name[80];
         claim_volume(volumes, claim, name);
-        json_t *m = json_pack("{s:s, s:s, s:b}", "name", name, "mountPath",
-                              wsl_score_volume_target(v), "readOnly", v->read_only);
+        json_t *m = json_pack("{s:s, s:s}", "name", name, "mountPath",
+                              wsl_score_volume_target(v));
+        if (v->read_only) /* false is the default, which the API server does not echo */
+            json_object_set_new(m, "readOnly", json_true());
         if (v->path)
             json_object_set_new(m, "subPath", json_string(v->path));
         json_array_append_new(mounts, m);

@@ -46,8 +46,9 @@ void wsl_k8s_pod_depend(const struct render *r, size_t wi, const char *base,
  * shared by the workloads that declare it. Fails on a type the driver cannot provision
  * or a name too long for Kubernetes. */
 int wsl_k8s_render_resources(struct render *r, struct wsl_err *err);
-/* The PersistentVolumeClaim behind a volume's source "${resources.NAME}" of workload wi;
- * NULL with err set when the source is not a volume resource of that workload. */
+/* The PersistentVolumeClaim behind a volume's source of workload wi: "${resources.NAME}"
+ * (a volume resource of that workload), or the name of a claim that exists in the
+ * namespace; NULL with err set otherwise. */
 const char *wsl_k8s_claim_of(const struct render *r, size_t wi, const char *source,
                              struct wsl_err *err);
 /* Make the object o wait for the resource objects that workload wi uses. */

@@ -358,11 +358,33 @@ int wsl_k8s_render_resources(struct render *r, struct wsl_err *err)
     return 0;
 }
 
+/* A name Kubernetes takes for an object: at most 253 of [a-z0-9.-], alphanumeric at both
+ * ends. */
+static bool object_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 253 || s[0] == '-' || s[0] == '.' || s[n - 1] == '-' || s[n - 1] == '.')
+        return false;
+    for (; *s; s++) {
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '.'))
+            return false;
+    }
+    return true;
+}
+
 const char *wsl_k8s_claim_of(const struct render *r, size_t wi, const char *source,
                              struct wsl_err *err)
 {
     const char *w = r->app->workloads[wi]->metadata.name;
     size_t n = strlen(source);
+    if (strncmp(source, "${", 2) != 0) {
+        if (object_name(source))
+            return source; /* a claim that exists in the namespace, not wissel's */
+        wsl_err_set(err, WSL_E_INVALID, "%s: volume source \"%s\" is not a resource nor the "
+                    "name of a claim", w, source);
+        wsl_err_hint(err, "write source: ${resources.NAME} for a resource of type volume");
+        return NULL;
+    }
     if (n < 14 || strncmp(source, "${resources.", 12) || source[n - 1] != '}' ||
         memchr(source + 12, '.', n - 13)) {
         wsl_err_set(err, WSL_E_INVALID, "%s: volume source %s is not a resource", w, source);
