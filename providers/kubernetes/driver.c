@@ -38,7 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define POOL 8              /* HTTP clients per connection: apply's parallelism */
+#define POOL 16             /* HTTP clients per connection: apply's parallelism */
 #define GENERATE_ANNOTATION "wissel.dev/generate"
 #define GENERATED_LEN 32    /* characters of a generated password */
 
@@ -51,7 +51,7 @@ struct client {
 struct cached_list {
     const struct kind_api *kind;
     char *ns;
-    json_t *list;
+    json_t *by_app; /* {"<app>": [items], ...}; shared kinds under "*" */
 };
 
 struct wsl_conn {
@@ -69,16 +69,17 @@ static const struct kind_api {
     const char *kind, *prefix, *plural;
     bool namespaced;
     bool retain; /* holds data: never deleted by a plan (provider.h) */
+    bool shared; /* one per target, rendered alike by each of its applications */
 } kinds[] = {
-    {"Namespace", "/api/v1", "namespaces", false, false},
-    {"Secret", "/api/v1", "secrets", true, false},
-    {"ConfigMap", "/api/v1", "configmaps", true, false},
-    {"PersistentVolumeClaim", "/api/v1", "persistentvolumeclaims", true, true},
-    {"StatefulSet", "/apis/apps/v1", "statefulsets", true, false},
-    {"Deployment", "/apis/apps/v1", "deployments", true, false},
-    {"Service", "/api/v1", "services", true, false},
-    {"PodDisruptionBudget", "/apis/policy/v1", "poddisruptionbudgets", true, false},
-    {"Ingress", "/apis/networking.k8s.io/v1", "ingresses", true, false},
+    {"Namespace", "/api/v1", "namespaces", false, true, true},
+    {"Secret", "/api/v1", "secrets", true, false, false},
+    {"ConfigMap", "/api/v1", "configmaps", true, false, false},
+    {"PersistentVolumeClaim", "/api/v1", "persistentvolumeclaims", true, true, false},
+    {"StatefulSet", "/apis/apps/v1", "statefulsets", true, false, false},
+    {"Deployment", "/apis/apps/v1", "deployments", true, false, false},
+    {"Service", "/api/v1", "services", true, false, false},
+    {"PodDisruptionBudget", "/apis/policy/v1", "poddisruptionbudgets", true, false, false},
+    {"Ingress", "/apis/networking.k8s.io/v1", "ingresses", true, false, false},
 };
 #define NKINDS (sizeof kinds / sizeof *kinds)
 
@@ -122,7 +123,7 @@ static void cache_clear(struct wsl_conn *c)
 {
     for (size_t i = 0; i < c->ncache; i++) {
         free(c->cache[i].ns);
-        json_decref(c->cache[i].list);
+        json_decref(c->cache[i].by_app);
     }
     free(c->cache);
     c->cache = NULL;
@@ -187,91 +188,152 @@ static void object_url(const struct kind_api *k, const char *ns, const char *nam
 
 /* --- observe -------------------------------------------------------------------------- */
 
+#define PAGE 500 /* items per list call: bounds what one response holds */
+
+/* s into b with every byte outside [A-Za-z0-9._~-] percent-encoded (continue tokens). */
+static void put_query_value(struct wsl_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+            ch == '.' || ch == '_' || ch == '~' || ch == '-')
+            wsl_buf_putc(b, (char)ch);
+        else
+            wsl_buf_printf(b, "%%%02X", ch);
+    }
+}
+
+/* One page of the list: its items appended to items, the continue token (or "") into
+ * next. */
+static int list_page(struct wsl_conn *c, const struct kind_api *k, const char *url,
+                     json_t *items, char **next, struct wsl_err *err)
+{
+    struct wsl_http_req req = {.method = "GET", .url = url};
+    long status = 0;
+    json_t *page = NULL;
+    *next = NULL;
+    int rc = call(c, &req, NULL, &page, &status, err);
+    if (rc == WSL_E_HTTP && status == 404) /* the namespace does not exist yet */
+        return 0;
+    if (rc)
+        return rc;
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(page, "items"), i, item) {
+        /* list items carry neither kind nor apiVersion: the list has them */
+        json_object_set_new(item, "kind", json_string(k->kind));
+        json_object_set(item, "apiVersion", json_object_get(page, "apiVersion"));
+        json_object_del(json_object_get(item, "metadata"), "managedFields"); /* not needed */
+        json_array_append(items, item);
+    }
+    const char *more = json_string_value(wsl_json_path(page, "metadata.continue"));
+    if (more && *more)
+        *next = wsl_xstrdup(more);
+    json_decref(page);
+    return 0;
+}
+
 /* The objects of kind k in ns that carry the target's marker and, when app is not NULL,
- * the application's: a list whose items have kind and apiVersion, in *out. A namespace
- * that does not exist yet holds nothing. */
+ * the application's: an array of items with kind and apiVersion, in *out, read page by
+ * page. A namespace that does not exist yet holds nothing. */
 static int list_kind(struct wsl_conn *c, const struct kind_api *k, const char *ns,
                      const char *app, json_t **out, struct wsl_err *err)
 {
-    struct wsl_buf url = WSL_BUF_INIT;
-    object_url(k, ns, NULL, &url);
-    wsl_buf_printf(&url, "?labelSelector=%s%%3D%s", WSL_MARK_TARGET, c->target->metadata.name);
+    struct wsl_buf base = WSL_BUF_INIT, url = WSL_BUF_INIT;
+    object_url(k, ns, NULL, &base);
+    wsl_buf_printf(&base, "?limit=%d&labelSelector=%s%%3D%s", PAGE, WSL_MARK_TARGET,
+                   c->target->metadata.name);
     if (app)
-        wsl_buf_printf(&url, ",%s%%3D%s", WSL_MARK_APP, app);
-    struct wsl_http_req req = {.method = "GET", .url = wsl_buf_str(&url)};
-    long status = 0;
-    *out = NULL;
-    int rc = call(c, &req, NULL, out, &status, err);
+        wsl_buf_printf(&base, ",%s%%3D%s", WSL_MARK_APP, app);
+    *out = json_array();
+    char *next = NULL;
+    int rc = 0;
+    do {
+        wsl_buf_reset(&url);
+        wsl_buf_puts(&url, wsl_buf_str(&base));
+        if (next) {
+            wsl_buf_puts(&url, "&continue=");
+            put_query_value(&url, next);
+            free(next);
+        }
+        rc = list_page(c, k, wsl_buf_str(&url), *out, &next, err);
+    } while (rc == 0 && next);
+    free(next);
+    wsl_buf_free(&base);
     wsl_buf_free(&url);
-    if (rc == WSL_E_HTTP && status == 404) { /* the namespace does not exist yet */
-        *out = json_pack("{s:[]}", "items");
-        return 0;
-    }
     if (rc) {
         wsl_err_prefix(err, "listing %s", k->plural);
-        return rc;
+        json_decref(*out);
+        *out = NULL;
     }
-    size_t i;
-    json_t *item;
-    json_array_foreach(json_object_get(*out, "items"), i, item) {
-        /* list items carry neither kind nor apiVersion: the list has them */
-        json_object_set_new(item, "kind", json_string(k->kind));
-        json_object_set(item, "apiVersion", json_object_get(*out, "apiVersion"));
-        json_object_del(json_object_get(item, "metadata"), "managedFields"); /* not needed */
-    }
-    return 0;
+    return rc;
 }
 
-/* The list of kind k in ns for all applications, from the connection's cache when nothing
- * was written since it was read. Borrowed. */
-static int cached_list(struct wsl_conn *c, const struct kind_api *k, const char *ns,
-                       json_t **out, struct wsl_err *err)
+/* The application an item belongs to: its marker, or "*" for kinds the applications of
+ * a target share (a Namespace). */
+static const char *owner_of(const struct kind_api *k, const json_t *item)
+{
+    if (k->shared)
+        return "*";
+    const char *v = json_string_value(
+        json_object_get(wsl_json_path(item, "metadata.labels"), WSL_MARK_APP));
+    return v ? v : "";
+}
+
+/* The items of kind k in ns that belong to app, from a list of all applications grouped
+ * by application once and kept in the connection while nothing was written. Borrowed;
+ * NULL when there are none. */
+static int cached_items(struct wsl_conn *c, const struct kind_api *k, const char *ns,
+                        const char *app, json_t **out, struct wsl_err *err)
 {
     if (atomic_exchange(&c->wrote, false))
         cache_clear(c);
+    const char *key = k->shared ? "*" : app;
     for (size_t i = 0; i < c->ncache; i++) {
         if (c->cache[i].kind == k && !strcmp(c->cache[i].ns, ns)) {
-            *out = c->cache[i].list;
+            *out = json_object_get(c->cache[i].by_app, key);
             return 0;
         }
     }
-    int rc = list_kind(c, k, ns, NULL, out, err);
+    json_t *all;
+    int rc = list_kind(c, k, ns, NULL, &all, err);
     if (rc)
         return rc;
+    json_t *by_app = json_object();
+    size_t i;
+    json_t *item;
+    json_array_foreach(all, i, item) {
+        const char *owner = owner_of(k, item);
+        json_t *group = json_object_get(by_app, owner);
+        if (!group)
+            json_object_set_new(by_app, owner, group = json_array());
+        json_array_append(group, item);
+    }
+    json_decref(all);
     c->cache = wsl_xrealloc(c->cache, (c->ncache + 1) * sizeof *c->cache);
-    c->cache[c->ncache++] = (struct cached_list){k, wsl_xstrdup(ns), *out};
+    c->cache[c->ncache++] = (struct cached_list){k, wsl_xstrdup(ns), by_app};
+    *out = json_object_get(by_app, key);
     return 0;
-}
-
-static bool of_app(const json_t *item, const char *app)
-{
-    const char *v = json_string_value(
-        json_object_get(wsl_json_path(item, "metadata.labels"), WSL_MARK_APP));
-    return v && !strcmp(v, app);
 }
 
 static int observe_kind(struct wsl_conn *c, const struct wsl_app *app, const struct kind_api *k,
                         struct wsl_objset *out, struct wsl_err *err)
 {
-    json_t *list;
-    int rc = cached_list(c, k, wsl_k8s_namespace(c->cfg, app), &list, err);
+    json_t *items;
+    int rc = cached_items(c, k, wsl_k8s_namespace(c->cfg, app), app->metadata.name, &items,
+                          err);
     if (rc)
         return rc;
     size_t i;
     json_t *item;
-    json_array_foreach(json_object_get(list, "items"), i, item) {
+    json_array_foreach(items, i, item) {
         const char *name = wsl_json_path_str(item, "metadata.name", NULL);
         const char *fp = json_string_value(
             json_object_get(wsl_json_path(item, "metadata.annotations"), WSL_MARK_FINGERPRINT));
-        if (!name || !of_app(item, app->metadata.name))
-            continue;
-        wsl_objset_add_observed(out, k->kind, name, json_incref(item), fp, true)->retain =
-            k->retain;
+        if (name)
+            wsl_objset_add_observed(out, k->kind, name, json_incref(item), fp, true)->retain =
+                k->retain;
     }
-    const char *more = json_string_value(wsl_json_path(list, "metadata.continue"));
-    if (more && *more)
-        wsl_objset_incomplete(out, "the list of %s was paged; not every item was read",
-                              k->plural);
     return 0;
 }
 
@@ -410,14 +472,13 @@ static int k8s_apply(struct wsl_conn *c, const struct wsl_app *app, const struct
 
 /* --- health --------------------------------------------------------------------------- */
 
-/* Lower out by the objects of kind k of app in list. */
-static void list_health(const struct kind_api *k, const json_t *list, const char *app,
-                        struct wsl_health *out)
+/* Lower out by the items (of kind k). */
+static void items_health(const struct kind_api *k, const json_t *items, struct wsl_health *out)
 {
     size_t i;
     json_t *item;
-    json_array_foreach(json_object_get(list, "items"), i, item) {
-        if (out->state == WSL_HEALTH_READY && of_app(item, app))
+    json_array_foreach(items, i, item) {
+        if (out->state == WSL_HEALTH_READY)
             wsl_k8s_object_health(k->kind, item, out);
     }
 }
@@ -436,13 +497,13 @@ static int k8s_health(struct wsl_conn *c, const struct wsl_app *app, struct wsl_
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof watched / sizeof *watched; i++) {
         const struct kind_api *k = kind_of(watched[i]);
-        json_t *list = NULL;
-        rc = cached ? cached_list(c, k, ns, &list, err)
-                    : list_kind(c, k, ns, app->metadata.name, &list, err);
+        json_t *items = NULL;
+        rc = cached ? cached_items(c, k, ns, app->metadata.name, &items, err)
+                    : list_kind(c, k, ns, app->metadata.name, &items, err);
         if (rc == 0)
-            list_health(k, list, app->metadata.name, out);
+            items_health(k, items, out);
         if (!cached)
-            json_decref(list);
+            json_decref(items);
     }
     if (cached && out->state != WSL_HEALTH_READY)
         cache_clear(c);

@@ -255,7 +255,11 @@ const char *wsl_k8s_namespace(const struct wsl_k8s_config *cfg, const struct wsl
 static int render_all(struct render *r, struct wsl_err *err)
 {
     if (r->cfg && r->cfg->create_namespace) {
-        json_t *m = json_pack("{s:s, s:o}", "name", r->ns, "labels", wsl_k8s_labels(r));
+        /* the applications of a target may share it: it carries the target's marker only */
+        json_t *labels = json_object();
+        set_label(labels, WSL_MARK_TARGET, r->target->metadata.name);
+        json_object_set_new(labels, "app.kubernetes.io/managed-by", json_string("wissel"));
+        json_t *m = json_pack("{s:s, s:o}", "name", r->ns, "labels", labels);
         wsl_k8s_add(r, "v1", "Namespace", r->ns, json_pack("{s:o}", "metadata", m));
         r->own_ns = true;
     }

@@ -117,12 +117,15 @@ static void fixture_renders_these_objects(void **state)
         assert_string_equal(str(s.v[i].body, "kind"), s.v[i].kind);
         assert_string_equal(str(s.v[i].body, "metadata.name"), s.v[i].name);
         json_t *labels = wsl_json_path(s.v[i].body, "metadata.labels");
-        assert_string_equal(label(labels, WSL_MARK_APP), "shop");
         assert_string_equal(label(labels, WSL_MARK_TARGET), "cluster-a");
-        assert_string_equal(label(labels, "app.kubernetes.io/name"), "shop");
         assert_string_equal(label(labels, "app.kubernetes.io/managed-by"), "wissel");
-        if (i > 0)
-            assert_string_equal(str(s.v[i].body, "metadata.namespace"), "wissel-render");
+        if (i == 0) { /* the Namespace: shared by the target's applications */
+            assert_string_equal(label(labels, WSL_MARK_APP), "(absent)");
+            continue;
+        }
+        assert_string_equal(label(labels, WSL_MARK_APP), "shop");
+        assert_string_equal(label(labels, "app.kubernetes.io/name"), "shop");
+        assert_string_equal(str(s.v[i].body, "metadata.namespace"), "wissel-render");
     }
     wsl_objset_free(&s);
     wsl_repo_free(r);

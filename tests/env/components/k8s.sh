@@ -239,6 +239,7 @@ k8s_start_others() {
         --profiling=false --v=1 &&
     k8s_launch "$c" kwok - - "$(k8s_kwok_bin)/kwok" --kubeconfig "$dir/kwok.kubeconfig" \
         --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+        --node-lease-duration-seconds 40 \
         --cidr "10.1$n.0.0/16"
 }
 
