@@ -1,6 +1,7 @@
 #include "lib/units.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <time.h>
 #include <stdlib.h>
@@ -165,4 +166,20 @@ int64_t wsl_time_parse_rfc3339(const char *s)
     if (*rest == '.')
         rest += 1 + strspn(rest + 1, "0123456789");
     return *rest == 'Z' && !rest[1] ? (int64_t)timegm(&tm) : 0;
+}
+
+int64_t wsl_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void wsl_sleep_ms(long ms)
+{
+    if (ms <= 0)
+        return;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
 }

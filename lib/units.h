@@ -23,6 +23,11 @@ void wsl_duration_format(int64_t ms, char *out, size_t n);
  * refused as too large. */
 int wsl_quantity_parse(const char *s, int64_t *milli, struct wsl_err *err);
 
+/* Milliseconds of the monotonic clock (for time limits; not a wall-clock time). */
+int64_t wsl_monotonic_ms(void);
+/* Sleep ms milliseconds (ms <= 0: not at all). */
+void wsl_sleep_ms(long ms);
+
 /* The current time as RFC 3339 UTC with microseconds, "2026-11-23T08:30:00.123456Z". */
 void wsl_time_now_rfc3339(char out[32]);
 /* An RFC 3339 UTC time ("...T08:30:00Z", a fraction allowed) as Unix seconds; 0 when s is

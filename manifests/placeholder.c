@@ -193,6 +193,51 @@ int wsl_score_expand_hooked(const struct wsl_workload *w, const json_t *outputs,
     return wsl_placeholder_expand(s, resolve_score, &c, out, err);
 }
 
+/* The escaping expansion: out[0..done) is final, what follows is the expansion's own. */
+struct escaping {
+    const struct wsl_secret_hook *user;
+    struct wsl_buf *out;
+    size_t done;
+};
+
+static void double_dollars(struct escaping *e)
+{
+    size_t n = e->out->len - e->done;
+    if (n == 0)
+        return;
+    char *tail = wsl_xstrndup(e->out->data + e->done, n);
+    e->out->len = e->done;
+    for (size_t i = 0; i < n; i++) {
+        if (tail[i] == '$')
+            wsl_buf_putc(e->out, '$');
+        wsl_buf_putc(e->out, tail[i]);
+    }
+    free(tail);
+    e->done = e->out->len;
+}
+
+static int escaped_secret(void *ctx, const json_t *ref, struct wsl_buf *out,
+                          struct wsl_err *err)
+{
+    struct escaping *e = ctx;
+    double_dollars(e);
+    int rc = e->user->fn(e->user->ctx, ref, out, err);
+    e->done = out->len;
+    return rc;
+}
+
+int wsl_score_expand_escaped(const struct wsl_workload *w, const json_t *outputs,
+                             const struct wsl_secret_hook *hook, const char *s,
+                             struct wsl_buf *out, struct wsl_err *err)
+{
+    struct escaping e = {hook, out, out->len};
+    struct wsl_secret_hook mine = {escaped_secret, &e};
+    int rc = wsl_score_expand_hooked(w, outputs, hook ? &mine : NULL, s, out, err);
+    if (rc == 0)
+        double_dollars(&e);
+    return rc;
+}
+
 int wsl_score_expand(const struct wsl_workload *w, const json_t *outputs, const char *s,
                      struct wsl_buf *out, struct wsl_err *err)
 {

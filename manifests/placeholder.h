@@ -47,4 +47,11 @@ int wsl_score_expand_hooked(const struct wsl_workload *w, const json_t *outputs,
                             const struct wsl_secret_hook *hook, const char *s,
                             struct wsl_buf *out, struct wsl_err *err);
 
+/* wsl_score_expand_hooked() for a value that its runtime expands once more (the kubelet's
+ * $(VAR), a driver's own template): every "$" the expansion writes is doubled, what hook
+ * writes is kept as it is. */
+int wsl_score_expand_escaped(const struct wsl_workload *w, const json_t *outputs,
+                             const struct wsl_secret_hook *hook, const char *s,
+                             struct wsl_buf *out, struct wsl_err *err);
+
 #endif

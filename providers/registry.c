@@ -28,6 +28,7 @@ void wsl_driver_register(const struct wsl_driver *d)
 static const struct wsl_driver *const builtin[] = {
     &wsl_directory_driver,
     &wsl_kubernetes_driver,
+    &wsl_docker_driver,
 };
 
 const struct wsl_driver *const *wsl_drivers(size_t *n)

@@ -2,6 +2,8 @@
 
 #include "manifests/checks.h"
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <stddef.h>
 
 static void secret_post(struct wsl_dec *dec, void *obj)
@@ -22,3 +24,22 @@ static const struct wsl_field fields[] = {
 const struct wsl_type wsl_secret_ref_type = {
     "secretRef", sizeof(struct wsl_secret_ref), fields, false, secret_post,
     "Where a secret is found; the secret itself never goes into git."};
+
+int wsl_secret_generate(char *out, size_t n, struct wsl_err *err)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    size_t k = 0;
+    while (k < n) {
+        unsigned char b[64];
+        if (RAND_bytes(b, sizeof b) != 1)
+            return wsl_err_set(err, WSL_E_INTERNAL, "the random number generator failed");
+        for (size_t i = 0; i < sizeof b && k < n; i++) {
+            if (b[i] < 248) /* 248 = 4 * 62: no bias */
+                out[k++] = alphabet[b[i] % 62];
+        }
+        OPENSSL_cleanse(b, sizeof b);
+    }
+    out[n] = '\0';
+    return 0;
+}

@@ -5,7 +5,10 @@
 #ifndef WSL_SECRET_H
 #define WSL_SECRET_H
 
+#include "lib/err.h"
 #include "manifests/schema.h"
+
+#include <stddef.h>
 
 struct wsl_secret_ref {
     struct wsl_hdr hdr;
@@ -13,5 +16,9 @@ struct wsl_secret_ref {
 };
 
 extern const struct wsl_type wsl_secret_ref_type;
+
+/* n random characters of [A-Za-z0-9] (safe in URLs and connection strings) from OpenSSL's
+ * generator, NUL-terminated in out[n]: a password drivers generate. */
+int wsl_secret_generate(char *out, size_t n, struct wsl_err *err);
 
 #endif

@@ -85,12 +85,8 @@ void wsl_state_conflict(struct wsl_err *err, const struct wsl_fence *what, const
 /* "lock of target X" / "leadership of X", for messages. */
 const char *wsl_state_what(const struct wsl_fence *what, char *buf, size_t n);
 
-/* Milliseconds of CLOCK_MONOTONIC. */
-int64_t wsl_state_mono_ms(void);
-/* Sleep ms milliseconds (restarted when interrupted). */
-void wsl_state_sleep_ms(int64_t ms);
 /* How long the next wait of a polling loop lasts: doubles from 10 ms up to max_ms and
- * never beyond the deadline (ms of wsl_state_mono_ms(); < 0: none). *step is the
+ * never beyond the deadline (ms of wsl_monotonic_ms(); < 0: none). *step is the
  * loop's state, 0 at first. */
 int64_t wsl_state_backoff(int64_t *step, int64_t max_ms, int64_t deadline);
 

@@ -30,6 +30,8 @@
  */
 #include "orchestrator/state/backend.h"
 
+#include "lib/units.h"
+
 #include "lib/log.h"
 #include "orchestrator/state/etcd_client.h"
 
@@ -157,7 +159,7 @@ static int etcd_append(struct wsl_state *st, json_t *rec, const struct wsl_fence
     snprintf(end, sizeof end, "%sjournal0", es->prefix);
     if (fence)
         key_of(es, fence, fkey, sizeof fkey);
-    int64_t deadline = wsl_state_mono_ms() + es->op_ms, seq = es->last_seq + 1;
+    int64_t deadline = wsl_monotonic_ms() + es->op_ms, seq = es->last_seq + 1;
     for (int attempt = 0;; attempt++) {
         int rc = wsl_state_encode(rec, seq, &es->line, err);
         if (rc != 0)
@@ -173,7 +175,7 @@ static int etcd_append(struct wsl_state *st, json_t *rec, const struct wsl_fence
         }
         json_t *txn = json_pack("{s:o, s:o, s:o}", "compare", cmp, "success", ok, "failure", fail);
         json_t *resp;
-        rc = wsl_etcd_call(es->cli, "/v3/kv/txn", txn, deadline - wsl_state_mono_ms(), &resp, err);
+        rc = wsl_etcd_call(es->cli, "/v3/kv/txn", txn, deadline - wsl_monotonic_ms(), &resp, err);
         json_decref(txn);
         if (rc != 0) {
             wsl_err_prefix(err, "appending to the journal");
@@ -207,7 +209,7 @@ static int etcd_append(struct wsl_state *st, json_t *rec, const struct wsl_fence
         free(last);
         json_decref(resp);
         seq = (last_seq >= seq ? last_seq : seq) + 1;
-        if (wsl_state_mono_ms() >= deadline)
+        if (wsl_monotonic_ms() >= deadline)
             return wsl_err_set(err, WSL_E_TIMEOUT, "appending to the journal: %d attempts in "
                                "%ld ms lost the race for the next seq to other writers",
                                attempt + 1, es->op_ms);
@@ -299,7 +301,7 @@ static void check_key(struct etcd_lock *l)
     if (token == 0)
         return;
     json_t *req = wsl_etcd_range_req(l->key, NULL, 0, false), *resp;
-    int64_t left = atomic_load(&l->valid_until) - wsl_state_mono_ms();
+    int64_t left = atomic_load(&l->valid_until) - wsl_monotonic_ms();
     struct wsl_err e = {0};
     int rc = wsl_etcd_call(l->cli, "/v3/kv/range", req, left > 200 ? left : 200, &resp, &e);
     json_decref(req);
@@ -319,11 +321,11 @@ static void check_key(struct etcd_lock *l)
 static void *keeper(void *arg)
 {
     struct etcd_lock *l = arg;
-    int64_t interval = l->ttl * 1000 / 3, next = wsl_state_mono_ms() + interval;
+    int64_t interval = l->ttl * 1000 / 3, next = wsl_monotonic_ms() + interval;
     json_t *body = json_pack("{s:I}", "ID", (json_int_t)l->lease);
     pthread_mutex_lock(&l->mu);
     while (!l->stop && !atomic_load(&l->lost)) {
-        int64_t now = wsl_state_mono_ms();
+        int64_t now = wsl_monotonic_ms();
         if (now < next) {
             struct timespec ts;
             clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -334,14 +336,14 @@ static void *keeper(void *arg)
             continue;
         }
         pthread_mutex_unlock(&l->mu);
-        int64_t sent = wsl_state_mono_ms(), left = atomic_load(&l->valid_until) - sent;
+        int64_t sent = wsl_monotonic_ms(), left = atomic_load(&l->valid_until) - sent;
         json_t *resp;
         struct wsl_err e = {0};
         int rc = left > 0 ? wsl_etcd_call(l->cli, "/v3/lease/keepalive", body, left, &resp, &e)
                           : WSL_E_TIMEOUT;
         /* Lost is for good: once the deadline has passed someone may have seen the lock
          * lost, so a renewal that comes back late must not revive it. */
-        if (wsl_state_mono_ms() >= atomic_load(&l->valid_until)) {
+        if (wsl_monotonic_ms() >= atomic_load(&l->valid_until)) {
             if (rc == 0)
                 json_decref(resp);
             wsl_logf(WSL_LOG_WARN, "state", "etcd lease of %s could not be renewed in time: "
@@ -361,8 +363,8 @@ static void *keeper(void *arg)
         } else {
             wsl_logf(WSL_LOG_WARN, "state", "renewing the etcd lease of %s failed (%lld ms of "
                      "it left): %s", l->key, (long long)(atomic_load(&l->valid_until) -
-                                                          wsl_state_mono_ms()), e.msg);
-            next = wsl_state_mono_ms() + 200;
+                                                          wsl_monotonic_ms()), e.msg);
+            next = wsl_monotonic_ms() + 200;
         }
         pthread_mutex_lock(&l->mu);
     }
@@ -374,7 +376,7 @@ static void *keeper(void *arg)
 static bool etcd_lost(const struct wsl_lock *base)
 {
     const struct etcd_lock *l = (const struct etcd_lock *)base;
-    return atomic_load(&l->lost) || wsl_state_mono_ms() >= atomic_load(&l->valid_until);
+    return atomic_load(&l->lost) || wsl_monotonic_ms() >= atomic_load(&l->valid_until);
 }
 
 /* Stop the keeper, revoke the lease (deleting the key, if it is still ours) and free. */
@@ -411,7 +413,7 @@ static int grant(struct etcd_state *es, struct etcd_lock *l, struct wsl_err *err
     json_t *body = json_pack("{s:I, s:I}", "TTL", (json_int_t)es->ttl, "ID", (json_int_t)l->lease);
     json_t *resp = NULL;
     struct wsl_err e = {0};
-    int64_t sent = wsl_state_mono_ms();
+    int64_t sent = wsl_monotonic_ms();
     int rc = wsl_etcd_call(l->cli, "/v3/lease/grant", body, es->op_ms, &resp, &e);
     json_decref(body);
     int64_t ttl = es->ttl;
@@ -470,7 +472,7 @@ static int etcd_acquire(struct wsl_state *st, const struct wsl_fence *what, json
                             wsl_etcd_op_range(l->key, NULL, 0, false),
                             "failure", wsl_etcd_op_range(l->key, NULL, 0, false));
     free(value);
-    int64_t deadline = wait_ms < 0 ? -1 : wsl_state_mono_ms() + wait_ms, step = 0;
+    int64_t deadline = wait_ms < 0 ? -1 : wsl_monotonic_ms() + wait_ms, step = 0;
     for (;;) {
         json_t *resp;
         rc = wsl_etcd_call(es->cli, "/v3/kv/txn", txn, es->op_ms, &resp, err);
@@ -498,14 +500,14 @@ static int etcd_acquire(struct wsl_state *st, const struct wsl_fence *what, json
                              "alive while waiting", l->key);
             break;
         }
-        if (deadline >= 0 && wsl_state_mono_ms() >= deadline) {
+        if (deadline >= 0 && wsl_monotonic_ms() >= deadline) {
             wsl_state_conflict(err, what, found);
             json_decref(found);
             rc = WSL_E_CONFLICT;
             break;
         }
         json_decref(found);
-        wsl_state_sleep_ms(wsl_state_backoff(&step, 250, deadline));
+        wsl_sleep_ms(wsl_state_backoff(&step, 250, deadline));
     }
     json_decref(txn);
     if (rc != 0 || l->base.fence.token <= 0) {

@@ -9,6 +9,8 @@
 #include "lib/log.h"
 #include "orchestrator/state/backend.h"
 
+#include "lib/units.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,7 +110,7 @@ int wsl_etcd_call(struct wsl_etcd *c, const char *path, const json_t *body, long
                   json_t **out, struct wsl_err *err)
 {
     *out = NULL;
-    int64_t start = wsl_state_mono_ms(), deadline = start + timeout_ms, step = 0;
+    int64_t start = wsl_monotonic_ms(), deadline = start + timeout_ms, step = 0;
     struct wsl_err last = {0};
     size_t failed = 0;
     for (;;) {
@@ -132,16 +134,16 @@ int wsl_etcd_call(struct wsl_etcd *c, const char *path, const json_t *body, long
                  c->endpoints[c->cur], path, last.msg);
         c->cur = (c->cur + 1) % c->n;
         failed++;
-        if (wsl_state_mono_ms() >= deadline)
+        if (wsl_monotonic_ms() >= deadline)
             break;
         if (failed % c->n == 0)
-            wsl_state_sleep_ms(wsl_state_backoff(&step, 1000, deadline));
-        if (wsl_state_mono_ms() >= deadline)
+            wsl_sleep_ms(wsl_state_backoff(&step, 1000, deadline));
+        if (wsl_monotonic_ms() >= deadline)
             break;
     }
     wsl_err_set(err, last.code, "etcd: no member of the cluster served %s within %lld ms "
                 "(%zu attempts over %zu members; last: %s)", path,
-                (long long)(wsl_state_mono_ms() - start), failed, c->n, last.msg);
+                (long long)(wsl_monotonic_ms() - start), failed, c->n, last.msg);
     wsl_err_hint(err, "check the cluster: etcdctl --endpoints=%s endpoint health", c->endpoints[0]);
     if (err)
         err->http_status = last.http_status;

@@ -21,6 +21,8 @@
  */
 #include "orchestrator/state/backend.h"
 
+#include "lib/units.h"
+
 #include "lib/log.h"
 
 #include <errno.h>
@@ -379,21 +381,21 @@ static int file_acquire(struct wsl_state *st, const struct wsl_fence *what, json
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
         return io_err(err, "cannot open the lock file", path);
-    int64_t deadline = wait_ms < 0 ? -1 : wsl_state_mono_ms() + wait_ms, step = 0;
+    int64_t deadline = wait_ms < 0 ? -1 : wsl_monotonic_ms() + wait_ms, step = 0;
     while (flock_retry(fd, LOCK_EX | LOCK_NB) != 0) {
         if (errno != EWOULDBLOCK) {
             int rc = io_err(err, "cannot lock", path);
             close(fd);
             return rc;
         }
-        if (deadline >= 0 && wsl_state_mono_ms() >= deadline) {
+        if (deadline >= 0 && wsl_monotonic_ms() >= deadline) {
             json_t *h = read_holder(fd);
             wsl_state_conflict(err, what, h);
             json_decref(h);
             close(fd);
             return WSL_E_CONFLICT;
         }
-        wsl_state_sleep_ms(wsl_state_backoff(&step, 200, deadline));
+        wsl_sleep_ms(wsl_state_backoff(&step, 200, deadline));
     }
     /* Ours. The token grows by one per acquisition; a lock file that was damaged restarts
      * from the clock in microseconds, still above any earlier token in practice. */

@@ -409,24 +409,6 @@ void wsl_state_conflict(struct wsl_err *err, const struct wsl_fence *what, const
                      "this one wait for the lock), then try again", what->name);
 }
 
-/* --- time ---------------------------------------------------------------------------- */
-
-int64_t wsl_state_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void wsl_state_sleep_ms(int64_t ms)
-{
-    if (ms <= 0)
-        return;
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 int64_t wsl_state_backoff(int64_t *step, int64_t max_ms, int64_t deadline)
 {
     *step = *step ? *step * 2 : 10;
@@ -434,7 +416,7 @@ int64_t wsl_state_backoff(int64_t *step, int64_t max_ms, int64_t deadline)
         *step = max_ms;
     int64_t wait = *step;
     if (deadline >= 0) {
-        int64_t left = deadline - wsl_state_mono_ms();
+        int64_t left = deadline - wsl_monotonic_ms();
         if (wait > left)
             wait = left > 0 ? left : 0;
     }

@@ -25,6 +25,7 @@
 #include "providers/kubernetes/kubeconfig.h"
 #include "providers/kubernetes/render.h"
 #include "providers/provider.h"
+#include "providers/secret.h"
 #include "providers/registry.h"
 
 #include "lib/base64.h"
@@ -32,7 +33,7 @@
 #include "lib/http.h"
 #include "lib/json.h"
 
-#include <openssl/rand.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -351,25 +352,6 @@ static int k8s_observe(struct wsl_conn *c, const struct wsl_app *app, struct wsl
 
 /* --- apply ---------------------------------------------------------------------------- */
 
-/* n random characters of [A-Za-z0-9] (safe in URLs and connection strings). */
-static int random_text(char *out, size_t n, struct wsl_err *err)
-{
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    size_t k = 0;
-    while (k < n) {
-        unsigned char b[64];
-        if (RAND_bytes(b, sizeof b) != 1)
-            return wsl_err_set(err, WSL_E_INTERNAL, "the random number generator failed");
-        for (size_t i = 0; i < sizeof b && k < n; i++) {
-            if (b[i] < 248) /* 248 = 4 * 62: no bias */
-                out[k++] = alphabet[b[i] % 62];
-        }
-    }
-    out[n] = '\0';
-    return 0;
-}
-
 /* Create the Secret o with values for the keys its generate annotation names, unless it
  * exists: those values are then the ones it has. */
 static int create_generated(struct wsl_conn *c, const struct wsl_app *app,
@@ -384,7 +366,7 @@ static int create_generated(struct wsl_conn *c, const struct wsl_app *app,
     char *list = wsl_xstrdup(keys), *save = NULL;
     for (char *key = strtok_r(list, ",", &save); key && rc == 0; key = strtok_r(NULL, ",", &save)) {
         char value[GENERATED_LEN + 1];
-        rc = random_text(value, GENERATED_LEN, err);
+        rc = wsl_secret_generate(value, GENERATED_LEN, err);
         char *enc = rc ? NULL : wsl_base64_encode(value, GENERATED_LEN);
         if (enc)
             json_object_set_new(data, key, json_string(enc));

@@ -115,18 +115,7 @@ static const json_t *nodes(struct hv *h, struct wsl_buf *why)
     return NULL;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* --- Infrastructure ------------------------------------------------------------------ */
 
@@ -344,7 +333,7 @@ static bool wait_bound(struct hv *h, char *phase, size_t n, struct wsl_err *err)
 {
     char url[512];
     claim_url(h, WSL_HAVEN_RWX_CLAIM, url, sizeof url);
-    int64_t deadline = now_ms() + h->wait_ms;
+    int64_t deadline = wsl_monotonic_ms() + h->wait_ms;
     snprintf(phase, n, "unknown");
     for (;;) {
         json_t *c = NULL;
@@ -354,9 +343,9 @@ static bool wait_bound(struct hv *h, char *phase, size_t n, struct wsl_err *err)
         json_decref(c);
         if (!strcmp(phase, "Bound"))
             return true;
-        if (now_ms() >= deadline)
+        if (wsl_monotonic_ms() >= deadline)
             return false;
-        sleep_ms(500);
+        wsl_sleep_ms(500);
     }
 }
 
@@ -387,7 +376,7 @@ static void delete_claim(struct hv *h, struct wsl_buf *why)
     long status = 0;
     int rc = wsl_http_json(h->http, "DELETE", url, NULL, NULL, &status, &err);
     for (int i = 0; rc == 0 && i < 40; i++) {
-        sleep_ms(250);
+        wsl_sleep_ms(250);
         rc = wsl_http_json(h->http, "GET", url, NULL, NULL, &status, &err);
     }
     if (rc == 0)

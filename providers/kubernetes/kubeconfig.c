@@ -15,6 +15,7 @@
 #include "lib/arena.h"
 #include "lib/base64.h"
 #include "lib/buf.h"
+#include "lib/units.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "manifests/yaml.h"
@@ -376,12 +377,6 @@ void wsl_kubeconfig_free(struct wsl_kubeconfig *kc)
 
 /* --- exec credential plugins --------------------------------------------------------------- */
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The ExecCredential request for KUBERNETES_EXEC_INFO; the caller frees it. */
 static char *exec_info(const char *api_version, bool cluster_info,
@@ -473,7 +468,7 @@ static int wait_until(pid_t pid, long long deadline, int *status)
             return 1;
         if (r < 0 && errno != EINTR)
             return 1; /* not our child any more: nothing to wait for */
-        if (now_ms() >= deadline)
+        if (wsl_monotonic_ms() >= deadline)
             return 0;
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
@@ -509,11 +504,11 @@ static int exec_run(const struct wsl_node *execn, const char *cmd, char **argv, 
                       "exec credential plugin \"%s\" cannot be started: %s", cmd,
                       strerror(sr));
     }
-    long long deadline = now_ms() + exec_timeout_ms;
+    long long deadline = wsl_monotonic_ms() + exec_timeout_ms;
     int rc = 0;
     bool timed_out = false;
     for (;;) {
-        long long left = deadline - now_ms();
+        long long left = deadline - wsl_monotonic_ms();
         if (left <= 0) {
             timed_out = true;
             break;

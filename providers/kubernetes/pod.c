@@ -44,30 +44,10 @@ struct wl {
 
 /* --- variables -------------------------------------------------------------------------- */
 
-/* An expansion into out where secrets become $(VAR) references and every other "$" is
- * doubled; refs collects the secrets used ({"name", "key"}). */
+/* The secrets an expansion used ({"name", "key"}), each written as $(VAR). */
 struct env_expand {
-    struct wsl_buf *out;
-    size_t escaped; /* out[0..escaped) is final */
     json_t *refs;
 };
-
-/* Double every "$" written since the last reference. */
-static void escape_tail(struct env_expand *x)
-{
-    size_t n = x->out->len - x->escaped;
-    if (n == 0)
-        return;
-    char *tail = wsl_xstrndup(x->out->data + x->escaped, n);
-    x->out->len = x->escaped;
-    for (size_t i = 0; i < n; i++) {
-        if (tail[i] == '$')
-            wsl_buf_putc(x->out, '$');
-        wsl_buf_putc(x->out, tail[i]);
-    }
-    free(tail);
-    x->escaped = x->out->len;
-}
 
 /* The helper variable of a secret: WSL_SECRET_<NAME>_<KEY>, upper case, [A-Z0-9_]. */
 static void secret_var(const json_t *ref, char out[160])
@@ -86,11 +66,9 @@ static int env_secret(void *ctx, const json_t *ref, struct wsl_buf *out, struct 
 {
     (void)err;
     struct env_expand *x = ctx;
-    escape_tail(x);
     char var[160];
     secret_var(ref, var);
     wsl_buf_printf(out, "$(%s)", var);
-    x->escaped = out->len;
     json_array_append(x->refs, (json_t *)ref);
     return 0;
 }
@@ -120,11 +98,10 @@ static int env_var(const struct wl *l, const char *key, const char *value, json_
                    json_t *env, struct wsl_err *err)
 {
     struct wsl_buf b = WSL_BUF_INIT;
-    struct env_expand x = {&b, 0, json_array()};
+    struct env_expand x = {json_array()};
     struct wsl_secret_hook hook = {env_secret, &x};
-    int rc = wsl_score_expand_hooked(l->w, l->r->outputs[l->wi], &hook, value, &b, err);
+    int rc = wsl_score_expand_escaped(l->w, l->r->outputs[l->wi], &hook, value, &b, err);
     if (rc == 0) {
-        escape_tail(&x);
         const json_t *only = json_array_size(x.refs) == 1 ? json_array_get(x.refs, 0) : NULL;
         char var[160] = "", whole[170] = "";
         if (only) {
