@@ -2,6 +2,8 @@
 #
 #   make            build ./wissel (release: -O2)
 #   make test       build with ASan+UBSan, run every test, print "N passed, N failed"
+#   make demo       the quickstart: examples/quickstart on this machine's Docker Engine
+#                   (make demo-down removes it)
 #   make bench      run the benchmarks and print their figures
 #   make fuzz       run the fuzz targets for longer (FUZZ_SECONDS, default 300)
 #   make clean
@@ -35,7 +37,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 TEST_HELPERS := $(wildcard tests/unit/helpers/*.c)
 
-.PHONY: all test unit bench fuzz clean deps check-layers
+.PHONY: all test unit bench fuzz clean deps check-layers demo demo-down
 all: wissel
 
 build/deps.stamp: tools/deps
@@ -95,6 +97,13 @@ fuzz: $(FUZZ_BIN)
 	    n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
 	    $$f -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=1024 -dict=tests/fuzz/yaml.dict \
 	        build/fuzz/corpus-$$n tests/fuzz/seeds || exit 1; done
+
+# --- the quickstart: examples/quickstart on this machine's Docker Engine --------------
+demo: wissel
+	@examples/quickstart/demo
+
+demo-down:
+	@examples/quickstart/demo down
 
 # --- tests -------------------------------------------------------------------------
 unit: $(UNIT_BIN)

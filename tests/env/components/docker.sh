@@ -2,7 +2,7 @@
 #
 # The engine is not ours to start: we only check that it answers. What we make are two
 # images built locally FROM scratch (no registry is reachable): wissel-test/web:1 and :2,
-# our own static HTTP server tests/env/web/web.c (GET /healthz, POST /fail, /recover,
+# our own static HTTP server examples/quickstart/web/web.c (GET /healthz, POST /fail, /recover,
 # HEALTHCHECK via `web --probe`). The binaries are cached in $CACHE_DIR/web/KEY/, KEY being
 # a hash of web.c and of how it is built; the images carry that key in a label, so editing
 # web.c rebuilds them and an unchanged tree reuses them. Images carry the label
@@ -11,7 +11,7 @@
 # See docs/testing-docker.md.
 
 DOCKER_TEST_ADDR=127.0.30.1
-DOCKER_WEB_SRC=$ROOT/tests/env/web/web.c
+DOCKER_WEB_SRC=$ROOT/examples/quickstart/web/web.c
 DOCKER_WEB_CFLAGS="-std=c17 -D_GNU_SOURCE -O2 -static -s -Wall -Wextra -Werror"
 DOCKER_WEB_VERSIONS="1 2"
 

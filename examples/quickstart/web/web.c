@@ -1,4 +1,5 @@
-/* web.c — the test web server of the docker component (tests/env/components/docker.sh).
+/* web.c — the web server of the quickstart (examples/quickstart) and of the test images
+ * of the docker component (tests/env/components/docker.sh).
  *
  * A tiny HTTP/1.0-style server built statically and shipped alone in a `FROM scratch`
  * image (wissel-test/web:1 and :2), so rollout and failover tests have a real container
