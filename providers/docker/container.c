@@ -168,8 +168,41 @@ static int fill_template(struct wsl_conn *c, const char *t, struct wsl_buf *out,
     return 0;
 }
 
-/* The container's environment: Env, SecretEnv filled in, generated values (new ones, or
- * those of the container old_id it replaces); the generate label into *gen_label. */
+/* The value of key kept in the labels of a volume the container spec mounts (a database's
+ * data volume: its password stays with its data) into out, *found saying whether there
+ * was one. */
+static int volume_secret(struct wsl_conn *c, const json_t *spec, const char *key,
+                         struct wsl_buf *out, bool *found, struct wsl_err *err)
+{
+    *found = false;
+    char label[128];
+    snprintf(label, sizeof label, "%s%s", DK_LABEL_SECRET, key);
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(spec, "Mounts"), i, m) {
+        const char *vol = json_string_value(json_object_get(m, "Source"));
+        if (!vol || strcmp(json_string_value(json_object_get(m, "Type")), "volume"))
+            continue;
+        struct wsl_buf path = WSL_BUF_INIT;
+        wsl_buf_printf(&path, "/volumes/%s", vol);
+        json_t *info = NULL;
+        int rc = dk_call(c, "GET", wsl_buf_str(&path), NULL, &info, NULL, err);
+        wsl_buf_free(&path);
+        const char *v = json_string_value(json_object_get(json_object_get(info, "Labels"), label));
+        if (rc == 0 && v) {
+            wsl_buf_puts(out, v);
+            *found = true;
+        }
+        json_decref(info);
+        if (rc || v)
+            return rc;
+    }
+    return 0;
+}
+
+/* The container's environment: Env, SecretEnv filled in, generated values (those of the
+ * container old_id it replaces, else those its data volume keeps, else new ones); the
+ * generate label into *gen_label. */
 static int environment(struct wsl_conn *c, const json_t *spec, const char *old_id, json_t **out,
                        char **gen_label, struct wsl_err *err)
 {
@@ -188,9 +221,12 @@ static int environment(struct wsl_conn *c, const json_t *spec, const char *old_i
         char value[GENERATED_LEN + 1] = "";
         wsl_buf_reset(&b);
         wsl_buf_printf(&b, "%s=", json_string_value(v));
+        bool kept = false;
         if (rc == 0 && old_id)
             rc = env_of(c, old_id, json_string_value(v), &b, err);
-        else if (rc == 0 && (rc = wsl_secret_generate(value, GENERATED_LEN, err)) == 0)
+        else if (rc == 0)
+            rc = volume_secret(c, spec, key, &b, &kept, err);
+        if (rc == 0 && !old_id && !kept && (rc = wsl_secret_generate(value, GENERATED_LEN, err)) == 0)
             wsl_buf_puts(&b, value);
         OPENSSL_cleanse(value, sizeof value);
         json_array_append_new(env, json_string(wsl_buf_str(&b)));

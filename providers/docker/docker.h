@@ -23,6 +23,7 @@
 #define DK_LABEL_SPEC "wissel.dev/spec"         /* the applied Spec, canonical JSON */
 #define DK_LABEL_PORTS "wissel.dev/ports"       /* "8080/tcp=20001,..." chosen at create */
 #define DK_LABEL_GENERATE "wissel.dev/generate" /* "password=POSTGRES_PASSWORD" */
+#define DK_LABEL_SECRET "wissel.dev/secret." /* + key: a database volume's generated value */
 #define DK_NEXT_SUFFIX "-next"    /* the replacement container during a rollout */
 
 struct dk_client {

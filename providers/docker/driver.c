@@ -11,6 +11,7 @@
  * Volumes are observed as retain: a plan never deletes them.
  */
 #include "providers/docker/docker.h"
+#include "providers/secret.h"
 #include "providers/registry.h"
 
 #include "lib/buf.h"
@@ -18,6 +19,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <openssl/crypto.h>
 #include <string.h>
 
 static int dk_open(const struct wsl_target *t, struct wsl_conn **out, struct wsl_err *err)
@@ -126,6 +128,25 @@ static int dk_observe(struct wsl_conn *c, const struct wsl_app *app, struct wsl_
 
 /* --- apply ---------------------------------------------------------------------------- */
 
+/* The values a volume's generate label names, as labels DK_LABEL_SECRET<key> (made once:
+ * creating a volume that exists returns it as it is). */
+static int generate_labels(json_t *labels, struct wsl_err *err)
+{
+    const char *keys = json_string_value(json_object_get(labels, DK_LABEL_GENERATE));
+    char *list = wsl_xstrdup(keys ? keys : ""), *save = NULL;
+    int rc = 0;
+    for (char *k = strtok_r(list, ",", &save); k && rc == 0; k = strtok_r(NULL, ",", &save)) {
+        char value[33], label[128];
+        rc = wsl_secret_generate(value, 32, err);
+        snprintf(label, sizeof label, "%s%s", DK_LABEL_SECRET, k);
+        if (rc == 0)
+            json_object_set_new(labels, label, json_string(value));
+        OPENSSL_cleanse(value, sizeof value);
+    }
+    free(list);
+    return rc;
+}
+
 /* Create a network or volume (they cannot change: an update leaves it as it is). */
 static int create_named(struct wsl_conn *c, const struct wsl_object *o, struct wsl_err *err)
 {
@@ -133,6 +154,10 @@ static int create_named(struct wsl_conn *c, const struct wsl_object *o, struct w
     json_t *body = json_deep_copy(o->body);
     json_object_set_new(json_object_get(body, "Labels"), WSL_MARK_FINGERPRINT,
                         json_string(o->fingerprint));
+    if (!net && generate_labels(json_object_get(body, "Labels"), err) != 0) {
+        json_decref(body);
+        return WSL_E_INTERNAL;
+    }
     if (net)
         json_object_set_new(body, "CheckDuplicate", json_true());
     long status = 0;

@@ -96,10 +96,15 @@ static struct wsl_object *add_container(const struct rd *r, const char *name, co
     return o;
 }
 
-static void add_volume(const struct rd *r, const char *name)
+/* A named volume; generate names the keys (comma-separated) whose values the driver makes
+ * when it creates the volume and keeps in its labels (a database's password stays with
+ * its data), or is NULL. */
+static void add_volume(const struct rd *r, const char *name, const char *generate)
 {
-    json_t *body = json_pack("{s:s, s:s, s:o}", "Name", name, "Driver", "local", "Labels",
-                             labels(r));
+    json_t *l = labels(r);
+    if (generate)
+        json_object_set_new(l, DK_LABEL_GENERATE, json_string(generate));
+    json_t *body = json_pack("{s:s, s:s, s:o}", "Name", name, "Driver", "local", "Labels", l);
     wsl_objset_add(r->out, "volume", name, body);
 }
 
@@ -157,7 +162,7 @@ static void render_db(const struct rd *r, const struct db_type *t,
         snprintf(image, sizeof image, "%s", img);
     else
         snprintf(image, sizeof image, "%s:%s", img, param(res, "version", t->version));
-    add_volume(r, volume);
+    add_volume(r, volume, "password");
     json_t *spec = db_spec(t, !strcmp(t->type, "postgres") ? user : "default", volume);
     json_object_set_new(spec, "Aliases", json_pack("[s]", res->id ? res->id : res->hdr.key));
     struct wsl_object *o = add_container(
@@ -214,7 +219,7 @@ static int provision(const struct rd *r, size_t wi, const struct wsl_score_resou
     if (db) {
         render_db(r, db, res, name, outputs);
     } else {
-        add_volume(r, name);
+        add_volume(r, name, NULL);
         json_object_set_new(outputs, "source", json_string(name));
     }
     return 0;

@@ -2,7 +2,8 @@
 # The docker driver's postgres and redis resources against the real engine: containers of
 # their own with generated passwords that reach the application (a variable that is the
 # password, and URLs that embed it) but never a plan, the journal or a rendered body, and
-# that do not change on a second apply. The database images are a stand-in built here
+# that do not change on a second apply, nor when the database container is removed by
+# hand (the data volume keeps the password with the data). The database images are a stand-in built here
 # from busybox (pg_isready, redis-server and redis-cli that answer as the healthchecks
 # expect): the wiring is under test, not PostgreSQL.
 . "$(dirname "$0")/lib.sh"
@@ -75,4 +76,11 @@ run_wissel apply -y --timeout 2m --state "$st" "$repo"
 check "replacing the application keeps the passwords" \
     bash -c '[ "$1" = 0 ] && [ "$(env_of "$2" DB_PASSWORD)" = "$3" ] && [ "$(env_of "$4" POSTGRES_PASSWORD)" = "$3" ]' \
     _ "$RC" "$web" "$pw" "$db"
+docker rm -f "$db" >/dev/null
+run_wissel apply -y --timeout 2m --state "$st" "$repo"
+check "a database container removed by hand comes back with the password its data volume keeps" \
+    bash -c '[ "$1" = 0 ] && [ "$(env_of "$2" POSTGRES_PASSWORD)" = "$3" ]' _ "$RC" "$db" "$pw"
+check "the volume keeps it in its labels, and the plan still shows none" \
+    bash -c 'docker volume inspect --format "{{json .Labels}}" "$1-data" | grep -q "$2" &&
+             ! grep -q "$2" <<<"$3"' _ "$db" "$pw" "$OUT$ERR"
 echo "1..$_n"
