@@ -2,6 +2,8 @@
 # Each test script prints "ok N - what" or "not ok N - what"; tests/run counts them.
 WISSEL=${WISSEL:-$(cd "$(dirname "$0")/../.." && pwd)/build/asan/wissel}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# Leaks inside Debian's libraries (tests/lsan.supp), when tests/run did not set it already.
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp:print_suppressions=0}
 _n=0
 ok()   { _n=$((_n + 1)); echo "ok $_n - $*"; }
 fail() { _n=$((_n + 1)); echo "not ok $_n - $*"; }
