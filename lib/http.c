@@ -12,6 +12,7 @@
  * total_timeout_ms.
  */
 #include "lib/http.h"
+#include "lib/units.h"
 
 #include "lib/json.h"
 #include "lib/log.h"
@@ -87,19 +88,7 @@ static long or_default(long v, long def)
     return v > 0 ? v : def;
 }
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-        ;
-}
 
 /* xorshift64*: jitter needs spread, not cryptographic strength. */
 static uint64_t next_random(struct wsl_http *h)
@@ -203,7 +192,7 @@ struct wsl_http *wsl_http_new(const struct wsl_http_opts *opts, struct wsl_err *
     if (h->password)
         wsl_log_secret(h->password);
     if (getrandom(&h->rng, sizeof h->rng, GRND_NONBLOCK) != sizeof h->rng)
-        h->rng = (uint64_t)now_ms() ^ (uint64_t)(uintptr_t)h;
+        h->rng = (uint64_t)wsl_monotonic_ms() ^ (uint64_t)(uintptr_t)h;
     h->rng |= 1; /* xorshift must not start at zero */
     if (h->insecure) {
         char u[512];
@@ -909,7 +898,7 @@ static long plan_wait(struct call *c, const struct wsl_http_resp *resp, int atte
     *why = NULL;
     if (attempt_no > h->max_retries)
         return -1;
-    long remaining = c->deadline - now_ms();
+    long remaining = c->deadline - wsl_monotonic_ms();
     long ra = (resp->status == 429 || resp->status == 503) ? retry_after_ms(resp) : -1;
     if (ra > RETRY_AFTER_MAX_MS) {
         snprintf(whybuf, whyn, "the server asked to retry after %ld s, longer than the %ld s "
@@ -957,7 +946,7 @@ static void log_done(const struct call *c, const struct wsl_http_resp *resp, lon
         return;
     char st[16], ms[32], bytes[32], att[16];
     snprintf(st, sizeof st, "%ld", resp->status);
-    snprintf(ms, sizeof ms, "%ld", now_ms() - t0);
+    snprintf(ms, sizeof ms, "%ld", wsl_monotonic_ms() - t0);
     snprintf(bytes, sizeof bytes, "%zu", resp->body.len);
     snprintf(att, sizeof att, "%d", resp->attempts);
     wsl_log(WSL_LOG_DEBUG, "http", "response", "method", c->method, "url", c->url, "status", st,
@@ -984,7 +973,7 @@ int wsl_http_do(struct wsl_http *h, const struct wsl_http_req *req, struct wsl_h
     secrets_collect(h, req, &c.secrets);
     c.idempotent = req->idempotent == WSL_HTTP_IDEMPOTENT_YES ||
                    (req->idempotent == WSL_HTTP_IDEMPOTENT_AUTO && method_idempotent(c.method));
-    c.started = now_ms();
+    c.started = wsl_monotonic_ms();
     c.deadline = c.started + h->total_timeout_ms;
     struct curl_slist *hdrs = build_headers(h, req);
     struct xfer x = {.resp = resp, .max = h->max_response, .idempotent = c.idempotent};
@@ -993,7 +982,7 @@ int wsl_http_do(struct wsl_http *h, const struct wsl_http_req *req, struct wsl_h
     int rc = 0, extra_sends = 0;
 
     for (int n = 1;; n++) {
-        long t0 = now_ms();
+        long t0 = wsl_monotonic_ms();
         long budget = c.deadline - t0;
         long timeout = h->timeout_ms < budget ? h->timeout_ms : (budget > 1 ? budget : 1);
         wsl_buf_reset(&resp->body);
@@ -1054,7 +1043,7 @@ int wsl_http_do(struct wsl_http *h, const struct wsl_http_req *req, struct wsl_h
                                                                : curl_easy_strerror(cr));
         }
         log_retry(&c, n, reason, wait);
-        sleep_ms(wait);
+        wsl_sleep_ms(wait);
     }
     curl_slist_free_all(hdrs);
     free(url);

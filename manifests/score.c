@@ -326,3 +326,10 @@ const struct wsl_score_resource *wsl_score_resource_find(const struct wsl_worklo
     }
     return NULL;
 }
+
+const char *wsl_score_resource_param(const struct wsl_score_resource *res, const char *key,
+                                     const char *def)
+{
+    const struct wsl_node *n = res->params ? wsl_node_get(res->params, key) : NULL;
+    return n && n->kind == WSL_NODE_SCALAR && n->str[0] ? n->str : def;
+}

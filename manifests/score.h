@@ -138,5 +138,8 @@ const char *wsl_score_volume_target(const struct wsl_score_volume *v);
 const struct wsl_score_port *wsl_score_port_find(const struct wsl_workload *w, const char *name);
 const struct wsl_score_resource *wsl_score_resource_find(const struct wsl_workload *w,
                                                          const char *name);
+/* The scalar parameter key of a resource (params.key), or def when absent or empty. */
+const char *wsl_score_resource_param(const struct wsl_score_resource *res, const char *key,
+                                     const char *def);
 
 #endif

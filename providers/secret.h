@@ -17,6 +17,11 @@ struct wsl_secret_ref {
 
 extern const struct wsl_type wsl_secret_ref_type;
 
+/* The marker (label or annotation) on which a driver names the keys whose values it
+ * generates when it creates the object, and the length of a generated value. */
+#define WSL_MARK_GENERATE "wissel.dev/generate"
+#define WSL_SECRET_LEN 32
+
 /* n random characters of [A-Za-z0-9] (safe in URLs and connection strings) from OpenSSL's
  * generator, NUL-terminated in out[n]: a password drivers generate. */
 int wsl_secret_generate(char *out, size_t n, struct wsl_err *err);

@@ -2,6 +2,7 @@
 #include "lib/units.h"
 #include "manifests/repo.h"
 #include "orchestrator/cli/cli.h"
+#include "orchestrator/cli/show.h"
 #include "providers/kubernetes/haven.h"
 #include "providers/registry.h"
 
@@ -17,25 +18,6 @@ static const struct wsl_opt opts[] = {
     {"wait", 0, WSL_OPT_STRING, &wait_arg, "DURATION",
      "how long the ReadWriteMany claim may take to bind (default 30s)"},
     {0}};
-
-static void print_error(struct wsl_cli *cli, int rc, const struct wsl_err *err,
-                        const struct wsl_diags *diags)
-{
-    if (cli->json) {
-        json_t *j = json_pack("{s:s, s:s}", "error", wsl_code_name(rc), "message", err->msg);
-        if (diags)
-            json_object_set_new(j, "diagnostics", wsl_diags_json(diags));
-        json_dumpf(j, cli->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        fputc('\n', cli->out);
-        json_decref(j);
-        return;
-    }
-    if (diags)
-        wsl_diags_print(diags, cli->err);
-    wsl_cli_error(cli, "haven check", "%s", err->msg);
-    if (err->hint[0])
-        fprintf(cli->err, "    hint: %s\n", err->hint);
-}
 
 static void print_text(const struct wsl_haven_report *r, FILE *out)
 {
@@ -79,7 +61,7 @@ static int check_target(struct wsl_cli *cli, const struct wsl_target *t,
     struct wsl_err err = {0};
     int rc = wsl_haven_check(t, o, &r, &err);
     if (rc != 0) {
-        print_error(cli, rc, &err, NULL);
+        wsl_show_error(cli, "haven check", rc, &err, NULL);
         return WSL_EXIT_FAIL;
     }
     if (cli->json) {
@@ -116,7 +98,8 @@ static int run(int argc, char **argv, struct wsl_cli *cli)
     if (t)
         rc = check_target(cli, t, &o);
     else
-        print_error(cli, err.code, &err, repo->diags.errors ? &repo->diags : NULL);
+        wsl_show_error(cli, "haven check", err.code, &err,
+                       repo->diags.errors ? &repo->diags : NULL);
     wsl_repo_free(repo);
     return t ? rc : WSL_EXIT_FAIL;
 }

@@ -119,23 +119,29 @@ json_t *wsl_show_plan_json(const struct wsl_reconcile *r)
                      "changes", (json_int_t)n, "placements", items);
 }
 
-void wsl_show_load_failure(const struct wsl_reconcile *r, int rc, const struct wsl_err *err,
-                           struct wsl_cli *cli, const char *cmd)
+void wsl_show_error(struct wsl_cli *cli, const char *cmd, int rc, const struct wsl_err *err,
+                    const struct wsl_diags *diags)
 {
     if (cli->json) {
-        json_t *j = json_pack("{s:s, s:s, s:o}", "error", wsl_code_name(rc), "message", err->msg,
-                              "diagnostics",
-                              wsl_diags_json(rc == WSL_E_POLICY ? &r->policy : &r->repo->diags));
+        json_t *j = json_pack("{s:s, s:s}", "error", wsl_code_name(rc), "message", err->msg);
+        if (diags)
+            json_object_set_new(j, "diagnostics", wsl_diags_json(diags));
         json_dumpf(j, cli->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         fputc('\n', cli->out);
         json_decref(j);
         return;
     }
-    if (rc == WSL_E_INVALID)
-        wsl_diags_print(&r->repo->diags, cli->err);
-    else if (rc == WSL_E_POLICY)
-        wsl_diags_print(&r->policy, cli->err);
+    if (diags)
+        wsl_diags_print(diags, cli->err);
     wsl_cli_error(cli, cmd, "%s", err->msg);
     if (err->hint[0])
         fprintf(cli->err, "    hint: %s\n", err->hint);
+}
+
+void wsl_show_load_failure(const struct wsl_reconcile *r, int rc, const struct wsl_err *err,
+                           struct wsl_cli *cli, const char *cmd)
+{
+    const struct wsl_diags *d = rc == WSL_E_POLICY ? &r->policy : &r->repo->diags;
+    bool show = cli->json || rc == WSL_E_INVALID || rc == WSL_E_POLICY;
+    wsl_show_error(cli, cmd, rc, err, show ? d : NULL);
 }

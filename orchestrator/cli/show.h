@@ -12,6 +12,10 @@
 size_t wsl_show_plan(const struct wsl_reconcile *r, FILE *out);
 /* The same as JSON (new reference). */
 json_t *wsl_show_plan_json(const struct wsl_reconcile *r);
+/* An error of command cmd: text (the diagnostics when given, the message and its hint) on
+ * stderr, or with --output json {"error", "message", "diagnostics"} on stdout. */
+void wsl_show_error(struct wsl_cli *cli, const char *cmd, int rc, const struct wsl_err *err,
+                    const struct wsl_diags *diags);
 /* Print why loading stopped: manifest errors, policy violations, or err. */
 void wsl_show_load_failure(const struct wsl_reconcile *r, int rc, const struct wsl_err *err,
                            struct wsl_cli *cli, const char *cmd);

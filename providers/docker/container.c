@@ -33,7 +33,6 @@
 #include <string.h>
 #include <time.h>
 
-#define GENERATED_LEN 32
 #define READY_TIMEOUT_MS 90000
 #define PULL_TIMEOUT_MS 600000
 #define PORT_TRIES 50
@@ -218,7 +217,7 @@ static int environment(struct wsl_conn *c, const json_t *spec, const char *old_i
             json_array_append_new(env, json_string(wsl_buf_str(&b)));
     }
     json_object_foreach(json_object_get(spec, "Generate"), key, v) {
-        char value[GENERATED_LEN + 1] = "";
+        char value[WSL_SECRET_LEN + 1] = "";
         wsl_buf_reset(&b);
         wsl_buf_printf(&b, "%s=", json_string_value(v));
         bool kept = false;
@@ -226,7 +225,7 @@ static int environment(struct wsl_conn *c, const json_t *spec, const char *old_i
             rc = env_of(c, old_id, json_string_value(v), &b, err);
         else if (rc == 0)
             rc = volume_secret(c, spec, key, &b, &kept, err);
-        if (rc == 0 && !old_id && !kept && (rc = wsl_secret_generate(value, GENERATED_LEN, err)) == 0)
+        if (rc == 0 && !old_id && !kept && (rc = wsl_secret_generate(value, WSL_SECRET_LEN, err)) == 0)
             wsl_buf_puts(&b, value);
         OPENSSL_cleanse(value, sizeof value);
         json_array_append_new(env, json_string(wsl_buf_str(&b)));

@@ -12,6 +12,7 @@
 #include "manifests/wissel.h"
 #include "providers/docker/config.h"
 #include "providers/provider.h"
+#include "providers/secret.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -22,7 +23,7 @@
 #define DK_LABEL_WORKLOAD "wissel.dev/workload"
 #define DK_LABEL_SPEC "wissel.dev/spec"         /* the applied Spec, canonical JSON */
 #define DK_LABEL_PORTS "wissel.dev/ports"       /* "8080/tcp=20001,..." chosen at create */
-#define DK_LABEL_GENERATE "wissel.dev/generate" /* "password=POSTGRES_PASSWORD" */
+#define DK_LABEL_GENERATE WSL_MARK_GENERATE     /* "password=POSTGRES_PASSWORD" */
 #define DK_LABEL_SECRET "wissel.dev/secret." /* + key: a database volume's generated value */
 #define DK_NEXT_SUFFIX "-next"    /* the replacement container during a rollout */
 

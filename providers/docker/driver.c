@@ -136,8 +136,8 @@ static int generate_labels(json_t *labels, struct wsl_err *err)
     char *list = wsl_xstrdup(keys ? keys : ""), *save = NULL;
     int rc = 0;
     for (char *k = strtok_r(list, ",", &save); k && rc == 0; k = strtok_r(NULL, ",", &save)) {
-        char value[33], label[128];
-        rc = wsl_secret_generate(value, 32, err);
+        char value[WSL_SECRET_LEN + 1], label[128];
+        rc = wsl_secret_generate(value, WSL_SECRET_LEN, err);
         snprintf(label, sizeof label, "%s%s", DK_LABEL_SECRET, k);
         if (rc == 0)
             json_object_set_new(labels, label, json_string(value));

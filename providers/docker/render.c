@@ -23,6 +23,7 @@
  * a secret.
  */
 #include "providers/docker/docker.h"
+#include "providers/resources.h"
 
 #include "lib/base64.h"
 #include "lib/buf.h"
@@ -41,7 +42,7 @@ struct rd {
     const struct wsl_conn *c;
     const struct wsl_app *app;
     struct wsl_objset *out;
-    json_t **outputs;      /* per workload: {"<resource>": {outputs}} */
+    struct wsl_outputs *outputs; /* of the resources (providers/resources.h) */
     char prefix[256];      /* "<target>-<app>" */
 };
 
@@ -74,12 +75,6 @@ static json_t *labels(const struct rd *r)
 {
     return json_pack("{s:s, s:s}", WSL_MARK_APP, r->app->metadata.name, WSL_MARK_TARGET,
                      r->c->target->metadata.name);
-}
-
-static const char *param(const struct wsl_score_resource *res, const char *key, const char *def)
-{
-    const struct wsl_node *n = res->params ? wsl_node_get(res->params, key) : NULL;
-    return n && n->kind == WSL_NODE_SCALAR && n->str[0] ? n->str : def;
 }
 
 static struct wsl_object *add_container(const struct rd *r, const char *name, const char *image,
@@ -153,69 +148,49 @@ static void render_db(const struct rd *r, const struct db_type *t,
                       const struct wsl_score_resource *res, const char *name, json_t *outputs)
 {
     char user[64], volume[300], image[256];
-    snprintf(user, sizeof user, "%s", r->app->metadata.name);
-    for (char *p = user; *p; p++)
-        *p = *p == '-' || *p == '.' ? '_' : *p;
+    wsl_sql_name(r->app->metadata.name, user);
     snprintf(volume, sizeof volume, "%s-data", name);
-    const char *img = param(res, "image", t->image);
+    const char *img = wsl_score_resource_param(res, "image", t->image);
     if (strchr(img, ':'))
         snprintf(image, sizeof image, "%s", img);
     else
-        snprintf(image, sizeof image, "%s:%s", img, param(res, "version", t->version));
+        snprintf(image, sizeof image, "%s:%s", img, wsl_score_resource_param(res, "version", t->version));
     add_volume(r, volume, "password");
     json_t *spec = db_spec(t, !strcmp(t->type, "postgres") ? user : "default", volume);
     json_object_set_new(spec, "Aliases", json_pack("[s]", res->id ? res->id : res->hdr.key));
     struct wsl_object *o = add_container(
         r, name, image, json_pack("{s:s}", "wissel.dev/resource", res->hdr.key), spec);
     wsl_object_depend(o, "volume", volume);
-    json_object_set_new(outputs, "host", json_string(name));
-    json_object_set_new(outputs, "port", json_integer(t->port));
-    json_object_set_new(outputs, "username",
-                        json_string(!strcmp(t->type, "postgres") ? user : "default"));
-    json_object_set_new(outputs, "password",
-                        json_pack("{s:{s:s, s:s}}", "$secret", "name", name, "key", "password"));
-    if (!strcmp(t->type, "postgres")) {
-        json_object_set_new(outputs, "name", json_string(user));
-        json_object_set_new(outputs, "database", json_string(user));
-    }
+    wsl_outputs_database(outputs, t->type, name, t->port,
+                         !strcmp(t->type, "postgres") ? user : "default", name);
 }
 
-static json_t *provisioned(const struct rd *r, size_t upto, const char *name)
+static const struct db_type *db_of(const char *type)
 {
-    for (size_t i = 0; i < upto; i++) {
-        const char *key;
-        json_t *v;
-        json_object_foreach(r->outputs[i], key, v) {
-            if (!strcmp(json_string_value(json_object_get(v, "$name")), name))
-                return v;
-        }
+    for (size_t i = 0; i < sizeof dbs / sizeof *dbs; i++) {
+        if (!strcmp(type, dbs[i].type))
+            return &dbs[i];
     }
     return NULL;
 }
 
-static int provision(const struct rd *r, size_t wi, const struct wsl_score_resource *res,
-                     struct wsl_err *err)
+static int name_fn(void *ctx, size_t wi, const struct wsl_score_resource *res, char *out,
+                   struct wsl_err *err)
 {
-    const struct wsl_workload *w = r->app->workloads[wi];
-    const struct db_type *db = NULL;
-    for (size_t i = 0; i < sizeof dbs / sizeof *dbs; i++)
-        db = res->type && !strcmp(res->type, dbs[i].type) ? &dbs[i] : db;
-    if (!db && !(res->type && !strcmp(res->type, "volume"))) {
-        wsl_err_set(err, WSL_E_INVALID, "%s: resource %s has type %s, which the docker driver "
-                    "does not provision", w->metadata.name, res->hdr.key,
-                    res->type ? res->type : "(none)");
-        wsl_err_hint(err, "it provisions volume, postgres and redis");
-        return WSL_E_INVALID;
-    }
-    char name[256];
-    name_of(r, res->id ? res->id : w->metadata.name, res->id ? NULL : res->hdr.key, name);
-    json_t *have = provisioned(r, wi, name);
-    if (have) {
-        json_object_set(r->outputs[wi], res->hdr.key, have);
-        return 0;
-    }
-    json_t *outputs = json_pack("{s:s, s:s}", "$name", name, "$type", res->type);
-    json_object_set_new(r->outputs[wi], res->hdr.key, outputs);
+    (void)err;
+    const struct rd *r = ctx;
+    name_of(r, res->id ? res->id : r->app->workloads[wi]->metadata.name,
+            res->id ? NULL : res->hdr.key, out);
+    return 0;
+}
+
+static int make_fn(void *ctx, size_t wi, const struct wsl_score_resource *res,
+                   const char *name, json_t *outputs, struct wsl_err *err)
+{
+    (void)wi;
+    (void)err;
+    const struct rd *r = ctx;
+    const struct db_type *db = db_of(res->type);
     if (db) {
         render_db(r, db, res, name, outputs);
     } else {
@@ -279,17 +254,6 @@ static int render_env(const struct wsl_workload *w, const json_t *outputs,
 
 /* --- files ---------------------------------------------------------------------------- */
 
-static int file_secret(void *ctx, const json_t *ref, struct wsl_buf *out, struct wsl_err *err)
-{
-    (void)ctx;
-    (void)out;
-    wsl_err_set(err, WSL_E_INVALID, "a file cannot hold the secret %s of %s",
-                json_string_value(json_object_get(ref, "key")),
-                json_string_value(json_object_get(ref, "name")));
-    wsl_err_hint(err, "pass the secret in a variable and let the program read it from there");
-    return WSL_E_INVALID;
-}
-
 static int file_raw(const struct wsl_workload *w, const struct wsl_score_file *f,
                     struct wsl_buf *out, struct wsl_err *err)
 {
@@ -317,8 +281,8 @@ static int one_file(const struct wsl_workload *w, const json_t *outputs,
                           f->mode ? f->mode : "0644");
     json_t *text = rc || f->binary_content ? NULL : json_stringn(raw.data ? raw.data : "", raw.len);
     if (text && !f->no_expand) {
-        struct wsl_secret_hook hook = {file_secret, NULL};
-        rc = wsl_score_expand_hooked(w, outputs, &hook, json_string_value(text), &b, err);
+        rc = wsl_score_expand_hooked(w, outputs, &wsl_no_secret_in_files,
+                                     json_string_value(text), &b, err);
         json_decref(text);
         text = rc ? NULL : json_string(wsl_buf_str(&b));
     }
@@ -348,7 +312,6 @@ static const char *volume_of(const struct wsl_workload *w, const json_t *outputs
                              const struct wsl_score_volume *v, struct wsl_err *err)
 {
     const char *s = v->source;
-    size_t n = strlen(s);
     if (v->path) {
         wsl_err_set(err, WSL_E_INVALID, "%s: volume %s: Docker cannot mount a sub-path (path: "
                     "%s) of a volume", w->metadata.name, wsl_score_volume_target(v), v->path);
@@ -356,10 +319,8 @@ static const char *volume_of(const struct wsl_workload *w, const json_t *outputs
     }
     if (strncmp(s, "${", 2))
         return s; /* a volume that exists at the engine, not wissel's */
-    char key[256] = "";
-    if (n > 13 && !strncmp(s, "${resources.", 12) && s[n - 1] == '}')
-        snprintf(key, sizeof key, "%.*s", (int)(n - 13), s + 12);
-    const char *src = json_string_value(json_object_get(json_object_get(outputs, key), "source"));
+    const char *src = json_string_value(json_object_get(wsl_outputs_of_source(outputs, s),
+                                                        "source"));
     if (!src)
         wsl_err_set(err, WSL_E_INVALID, "%s: volume source %s is not a resource of type volume",
                     w->metadata.name, s);
@@ -475,11 +436,11 @@ static int container_spec(const struct rd *r, size_t wi, size_t ci, json_t **out
     probes(sc, spec, ports);
     if (json_array_size(ports))
         json_object_set_new(spec, "HostIp", json_string(r->c->host_ip));
-    int rc = render_env(w, r->outputs[wi], sc, spec, err);
+    int rc = render_env(w, r->outputs->v[wi], sc, spec, err);
     for (size_t i = 0; rc == 0 && i < sc->files.n; i++)
-        rc = one_file(w, r->outputs[wi], &sc->files.v[i], files, err);
+        rc = one_file(w, r->outputs->v[wi], &sc->files.v[i], files, err);
     if (rc == 0)
-        rc = render_mounts(w, r->outputs[wi], sc, spec, err);
+        rc = render_mounts(w, r->outputs->v[wi], sc, spec, err);
     if (rc == 0)
         rc = limits(w, sc, spec, err);
     if (rc)
@@ -502,7 +463,7 @@ static void depend_on_resources(const struct rd *r, size_t wi, struct wsl_object
 {
     const char *key;
     json_t *v;
-    json_object_foreach(r->outputs[wi], key, v) {
+    json_object_foreach(r->outputs->v[wi], key, v) {
         const char *name = json_string_value(json_object_get(v, "$name"));
         bool volume = json_object_get(v, "source") != NULL;
         wsl_object_depend(o, volume ? "volume" : "container", name);
@@ -539,43 +500,29 @@ static int render_all(struct rd *r, struct wsl_err *err)
     json_t *net = json_pack("{s:s, s:s, s:o}", "Name", r->prefix, "Driver", "bridge", "Labels",
                             labels(r));
     wsl_objset_add(r->out, "network", r->prefix, net);
-    for (size_t i = 0; i < r->app->spec.workloads.n; i++) {
-        const struct wsl_workload *w = r->app->workloads[i];
-        for (size_t k = 0; k < w->resources.n; k++) {
-            int rc = provision(r, i, &w->resources.v[k], err);
-            if (rc)
-                return rc;
-        }
-    }
-    for (size_t i = 0; i < r->app->spec.workloads.n; i++) {
-        int rc = render_workload(r, i, err);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    static const char *const provided[] = {"volume", "postgres", "redis", NULL};
+    struct wsl_provisioner p = {"docker", provided, name_fn, make_fn, r};
+    int rc = wsl_outputs_provision(r->outputs, r->app, &p, err);
+    for (size_t i = 0; rc == 0 && i < r->app->spec.workloads.n; i++)
+        rc = render_workload(r, i, err);
+    return rc;
 }
 
 int dk_render(const struct wsl_conn *c, const struct wsl_app *app, struct wsl_objset *out,
               struct wsl_err *err)
 {
-    size_t n = app->spec.workloads.n;
-    for (size_t i = 0; i < n; i++) {
-        if (!app->workloads || !app->workloads[i])
-            return wsl_err_set(err, WSL_E_INVALID, "workload %s of %s did not load",
-                               app->spec.workloads.v[i], app->metadata.name);
-    }
-    struct rd r = {c, app, out, wsl_xcalloc(n ? n : 1, sizeof *r.outputs), ""};
+    struct wsl_outputs outputs;
+    int rc = wsl_outputs_init(&outputs, app, err);
+    if (rc)
+        return rc;
+    struct rd r = {c, app, out, &outputs, ""};
     struct wsl_buf p = WSL_BUF_INIT;
     put_name(&p, c->target->metadata.name);
     wsl_buf_putc(&p, '-');
     put_name(&p, app->metadata.name);
     snprintf(r.prefix, sizeof r.prefix, "%s", wsl_buf_str(&p));
     wsl_buf_free(&p);
-    for (size_t i = 0; i < n; i++)
-        r.outputs[i] = json_object();
-    int rc = render_all(&r, err);
-    for (size_t i = 0; i < n; i++)
-        json_decref(r.outputs[i]);
-    free(r.outputs);
+    rc = render_all(&r, err);
+    wsl_outputs_free(&outputs);
     return rc;
 }

@@ -40,8 +40,6 @@
 #include <string.h>
 
 #define POOL 16             /* HTTP clients per connection: apply's parallelism */
-#define GENERATE_ANNOTATION "wissel.dev/generate"
-#define GENERATED_LEN 32    /* characters of a generated password */
 
 struct client {
     struct wsl_http *http;  /* made on first use */
@@ -365,9 +363,9 @@ static int create_generated(struct wsl_conn *c, const struct wsl_app *app,
     int rc = 0;
     char *list = wsl_xstrdup(keys), *save = NULL;
     for (char *key = strtok_r(list, ",", &save); key && rc == 0; key = strtok_r(NULL, ",", &save)) {
-        char value[GENERATED_LEN + 1];
-        rc = wsl_secret_generate(value, GENERATED_LEN, err);
-        char *enc = rc ? NULL : wsl_base64_encode(value, GENERATED_LEN);
+        char value[WSL_SECRET_LEN + 1];
+        rc = wsl_secret_generate(value, WSL_SECRET_LEN, err);
+        char *enc = rc ? NULL : wsl_base64_encode(value, WSL_SECRET_LEN);
         if (enc)
             json_object_set_new(data, key, json_string(enc));
         free(enc);
@@ -396,7 +394,7 @@ static int apply_object(struct wsl_conn *c, const struct wsl_app *app,
     if (!k)
         return wsl_err_set(err, WSL_E_INTERNAL, "the renderer made an unknown kind %s", o->kind);
     const char *gen = json_string_value(
-        json_object_get(wsl_json_path(o->body, "metadata.annotations"), GENERATE_ANNOTATION));
+        json_object_get(wsl_json_path(o->body, "metadata.annotations"), WSL_MARK_GENERATE));
     if (gen) {
         int rc = create_generated(c, app, k, o->body, gen, err);
         if (rc)

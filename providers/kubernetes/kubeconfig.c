@@ -15,6 +15,7 @@
 #include "lib/arena.h"
 #include "lib/base64.h"
 #include "lib/buf.h"
+#include "lib/fs.h"
 #include "lib/units.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -139,32 +140,16 @@ static int read_named_file(const struct wsl_node *at, const char *key, const cha
                            char **out, struct wsl_err *err)
 {
     char *full = resolve_path(at, path);
-    FILE *f = fopen(full, "rb");
     struct wsl_buf b = WSL_BUF_INIT;
-    int rc = 0;
-    *out = NULL;
-    if (!f) {
-        rc = at_err(err, errno == ENOENT ? WSL_E_NOTFOUND : WSL_E_IO, at,
-                    "%s: cannot read %s: %s", key, full, strerror(errno));
-        wsl_err_hint(err, "relative paths are relative to the kubeconfig file that names them");
-        free(full);
-        return rc;
-    }
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        wsl_buf_append(&b, chunk, n);
-        if (b.len > MAX_FILE_BYTES) {
-            rc = at_err(err, WSL_E_LIMIT, at, "%s: %s is larger than %u bytes", key, full,
-                        MAX_FILE_BYTES);
-            break;
-        }
-    }
-    if (!rc && ferror(f))
-        rc = at_err(err, WSL_E_IO, at, "%s: error reading %s", key, full);
-    fclose(f);
+    struct wsl_err why = {0};
+    int rc = wsl_read_file(full, MAX_FILE_BYTES, &b, &why);
     free(full);
+    *out = NULL;
     if (rc) {
+        at_err(err, rc, at, "%s: %s", key, why.msg);
+        if (rc == WSL_E_NOTFOUND)
+            wsl_err_hint(err, "relative paths are relative to the kubeconfig file that names "
+                              "them");
         wsl_buf_free(&b);
         return rc;
     }

@@ -100,7 +100,7 @@ static int env_var(const struct wl *l, const char *key, const char *value, json_
     struct wsl_buf b = WSL_BUF_INIT;
     struct env_expand x = {json_array()};
     struct wsl_secret_hook hook = {env_secret, &x};
-    int rc = wsl_score_expand_escaped(l->w, l->r->outputs[l->wi], &hook, value, &b, err);
+    int rc = wsl_score_expand_escaped(l->w, l->r->outputs->v[l->wi], &hook, value, &b, err);
     if (rc == 0) {
         const json_t *only = json_array_size(x.refs) == 1 ? json_array_get(x.refs, 0) : NULL;
         char var[160] = "", whole[170] = "";
@@ -328,18 +328,6 @@ static void file_key(const char *target, size_t i, const json_t *cm, char out[12
     }
 }
 
-static int file_secret(void *ctx, const json_t *ref, struct wsl_buf *out,
-                       struct wsl_err *err)
-{
-    (void)ctx;
-    (void)out;
-    wsl_err_set(err, WSL_E_INVALID, "a file cannot hold the secret %s of Secret %s",
-                json_string_value(json_object_get(ref, "key")),
-                json_string_value(json_object_get(ref, "name")));
-    wsl_err_hint(err, "pass the secret in a variable and let the program read it from there");
-    return WSL_E_INVALID;
-}
-
 /* The text of file f: inline, or read from its source next to the Score file. */
 static int file_text(const struct wl *l, const struct wsl_score_file *f, struct wsl_buf *out,
                      struct wsl_err *err)
@@ -371,8 +359,8 @@ static int file_value(const struct wl *l, const struct wsl_score_file *f, const 
     *field = text ? "data" : "binaryData";
     if (rc == 0 && text && !f->no_expand) {
         struct wsl_buf b = WSL_BUF_INIT;
-        struct wsl_secret_hook hook = {file_secret, NULL};
-        rc = wsl_score_expand_hooked(l->w, l->r->outputs[l->wi], &hook, json_string_value(text),
+        rc = wsl_score_expand_hooked(l->w, l->r->outputs->v[l->wi], &wsl_no_secret_in_files,
+                                     json_string_value(text),
                                      &b, err);
         json_decref(text);
         text = rc ? NULL : json_string(wsl_buf_str(&b));

@@ -274,19 +274,12 @@ static int render_all(struct render *r, struct wsl_err *err)
 int wsl_k8s_render(const struct wsl_k8s_config *cfg, const struct wsl_target *t,
                    const struct wsl_app *app, struct wsl_objset *out, struct wsl_err *err)
 {
-    size_t n = app->spec.workloads.n;
-    for (size_t i = 0; i < n; i++) {
-        if (!app->workloads || !app->workloads[i])
-            return wsl_err_set(err, WSL_E_INVALID, "workload %s of %s did not load",
-                               app->spec.workloads.v[i], app->metadata.name);
-    }
-    struct render r = {cfg, t, app, wsl_k8s_namespace(cfg, app), false, out, NULL};
-    r.outputs = wsl_xcalloc(n ? n : 1, sizeof *r.outputs);
-    for (size_t i = 0; i < n; i++)
-        r.outputs[i] = json_object();
-    int rc = render_all(&r, err);
-    for (size_t i = 0; i < n; i++)
-        json_decref(r.outputs[i]);
-    free(r.outputs);
+    struct wsl_outputs outputs;
+    int rc = wsl_outputs_init(&outputs, app, err);
+    if (rc)
+        return rc;
+    struct render r = {cfg, t, app, wsl_k8s_namespace(cfg, app), false, out, &outputs};
+    rc = render_all(&r, err);
+    wsl_outputs_free(&outputs);
     return rc;
 }

@@ -7,6 +7,7 @@
 #define WSL_KUBERNETES_RENDER_INT_H
 
 #include "providers/kubernetes/render.h"
+#include "providers/resources.h"
 
 #include <jansson.h>
 
@@ -17,7 +18,7 @@ struct render {
     const char *ns;
     bool own_ns;       /* the Namespace is rendered: everything else depends on it */
     struct wsl_objset *out;
-    json_t **outputs;  /* per workload (the app's order): {"<resource>": {outputs}} */
+    struct wsl_outputs *outputs; /* of the resources, per workload (providers/resources.h) */
 };
 
 /* The labels of every object: the ownership markers and the recommended app labels. */
@@ -43,8 +44,8 @@ void wsl_k8s_pod_depend(const struct render *r, size_t wi, const char *base,
 
 /* Provision the resources of every workload of r->app: their objects are added to the set,
  * r->outputs[i] receives workload i's outputs. Resources with the same `id` are one,
- * shared by the workloads that declare it. Fails on a type the driver cannot provision
- * or a name too long for Kubernetes. */
+ * shared by the workloads that declare it (wsl_outputs_provision). Fails on a type the
+ * driver cannot provision or a name too long for Kubernetes. */
 int wsl_k8s_render_resources(struct render *r, struct wsl_err *err);
 /* The PersistentVolumeClaim behind a volume's source of workload wi: "${resources.NAME}"
  * (a volume resource of that workload), or the name of a claim that exists in the

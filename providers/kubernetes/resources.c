@@ -21,6 +21,8 @@
  * "<app>-<id>". Without an id it is the workload's own: "<app>-<workload>-<resource>".
  */
 #include "providers/kubernetes/render_int.h"
+#include "providers/resources.h"
+#include "providers/secret.h"
 
 #include "lib/base64.h"
 #include "lib/buf.h"
@@ -30,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GENERATE_ANNOTATION "wissel.dev/generate"
 /* A StatefulSet's pods are "<name>-<ordinal>" and carry the label controller-revision-hash
  * "<name>-<hash>" (up to 11 more characters), which must fit the 63 of a label value. */
 #define STATEFUL_NAME_MAX 52
@@ -58,13 +59,6 @@ static const struct res_type *type_of(const char *type)
     return NULL;
 }
 
-/* A scalar parameter of the resource, or def. */
-static const char *param(const struct wsl_score_resource *res, const char *key, const char *def)
-{
-    const struct wsl_node *n = res->params ? wsl_node_get(res->params, key) : NULL;
-    return n && n->kind == WSL_NODE_SCALAR && n->str[0] ? n->str : def;
-}
-
 /* s as an RFC 1123 label fragment: lower case, [a-z0-9-]. */
 static void put_dns(struct wsl_buf *b, const char *s)
 {
@@ -79,7 +73,7 @@ static void put_dns(struct wsl_buf *b, const char *s)
 /* The object name of resource res of workload w into out (see the top of the file). */
 static int resource_name(const struct render *r, const struct wsl_workload *w,
                          const struct wsl_score_resource *res, const struct res_type *t,
-                         char out[64], struct wsl_err *err)
+                         char *out, struct wsl_err *err)
 {
     struct wsl_buf b = WSL_BUF_INIT;
     put_dns(&b, r->app->metadata.name);
@@ -116,27 +110,19 @@ static json_t *b64(const char *s)
     return j;
 }
 
-/* The database and user name: the application's name as an SQL identifier. */
-static void sql_name(const struct render *r, char out[64])
-{
-    snprintf(out, 64, "%s", r->app->metadata.name);
-    for (char *p = out; *p; p++)
-        *p = *p == '-' || *p == '.' ? '_' : *p;
-}
-
 /* --- volume ---------------------------------------------------------------------------- */
 
 static int render_volume(const struct render *r, const struct wsl_score_resource *res,
                          const char *name, json_t *outputs, struct wsl_err *err)
 {
-    const char *mode = param(res, "accessMode", "ReadWriteOnce");
+    const char *mode = wsl_score_resource_param(res, "accessMode", "ReadWriteOnce");
     if (strcmp(mode, "ReadWriteOnce") && strcmp(mode, "ReadWriteMany") &&
         strcmp(mode, "ReadOnlyMany") && strcmp(mode, "ReadWriteOncePod"))
         return wsl_err_set(err, WSL_E_INVALID,
                            "resource %s: accessMode %s is none of ReadWriteOnce, "
                            "ReadWriteMany, ReadOnlyMany, ReadWriteOncePod", res->hdr.key, mode);
     json_t *spec = json_pack("{s:[s], s:{s:{s:s}}}", "accessModes", mode, "resources",
-                             "requests", "storage", param(res, "size", "1Gi"));
+                             "requests", "storage", wsl_score_resource_param(res, "size", "1Gi"));
     const struct wsl_k8s_storage *sc = r->cfg ? &r->cfg->storage_class : NULL;
     const char *cls = !sc ? NULL : strcmp(mode, "ReadWriteOnce") ? sc->read_write_many
                                                                  : sc->read_write_once;
@@ -169,7 +155,7 @@ static void render_secret(const struct render *r, const char *name, const char *
 {
     json_t *meta = wsl_k8s_metadata(r, name);
     json_object_set_new(meta, "annotations",
-                        json_pack("{s:s}", GENERATE_ANNOTATION, "password"));
+                        json_pack("{s:s}", WSL_MARK_GENERATE, "password"));
     json_t *data = json_pack("{s:o}", "username", b64(user));
     if (db)
         json_object_set_new(data, "database", b64(db));
@@ -191,10 +177,10 @@ static json_t *db_container(const struct res_type *t, const struct wsl_score_res
                             const char *name)
 {
     char image[128];
-    snprintf(image, sizeof image, "%s:%s", param(res, "image", t->image),
-             param(res, "version", t->version));
-    if (strchr(param(res, "image", t->image), ':'))
-        snprintf(image, sizeof image, "%s", param(res, "image", t->image));
+    snprintf(image, sizeof image, "%s:%s", wsl_score_resource_param(res, "image", t->image),
+             wsl_score_resource_param(res, "version", t->version));
+    if (strchr(wsl_score_resource_param(res, "image", t->image), ':'))
+        snprintf(image, sizeof image, "%s", wsl_score_resource_param(res, "image", t->image));
     json_t *c = json_pack("{s:s, s:s, s:[{s:s, s:i}], s:o, s:{s:{s:i}}}", "name", t->type,
                           "image", image, "ports", "name", t->type, "containerPort", t->port,
                           "securityContext", wsl_k8s_container_security(), "readinessProbe",
@@ -229,7 +215,7 @@ static json_t *claim_template(const struct render *r, const struct wsl_score_res
 {
     /* no ownership markers: the claims it makes outlive the StatefulSet on purpose */
     json_t *spec = json_pack("{s:[s], s:{s:{s:s}}}", "accessModes", "ReadWriteOnce",
-                             "resources", "requests", "storage", param(res, "size", "1Gi"));
+                             "resources", "requests", "storage", wsl_score_resource_param(res, "size", "1Gi"));
     if (r->cfg && r->cfg->storage_class.read_write_once)
         json_object_set_new(spec, "storageClassName",
                             json_string(r->cfg->storage_class.read_write_once));
@@ -278,84 +264,39 @@ static int render_database(const struct render *r, const struct res_type *t,
                            json_t *outputs)
 {
     char sql[64];
-    sql_name(r, sql);
+    wsl_sql_name(r->app->metadata.name, sql);
     const char *user = t->kind == RES_POSTGRES ? sql : "default";
     render_secret(r, name, user, t->kind == RES_POSTGRES ? sql : NULL);
     render_statefulset(r, t, res, name);
     render_db_service(r, t, name);
-    json_object_set_new(outputs, "host", json_string(name));
-    json_object_set_new(outputs, "port", json_integer(t->port));
-    json_object_set_new(outputs, "username", json_string(user));
-    json_object_set_new(outputs, "password",
-                        json_pack("{s:{s:s, s:s}}", "$secret", "name", name, "key", "password"));
-    if (t->kind == RES_POSTGRES) {
-        json_object_set_new(outputs, "name", json_string(sql));
-        json_object_set_new(outputs, "database", json_string(sql));
-    }
+    wsl_outputs_database(outputs, t->type, name, t->port, user, name);
     return 0;
 }
 
 /* --- all of them --------------------------------------------------------------------------- */
 
-/* The outputs of a resource already provisioned under name (by an earlier workload that
- * declared the same id), or NULL. */
-static json_t *provisioned(const struct render *r, size_t upto, const char *name)
+static int name_fn(void *ctx, size_t wi, const struct wsl_score_resource *res, char *out,
+                   struct wsl_err *err)
 {
-    for (size_t i = 0; i < upto; i++) {
-        const char *key;
-        json_t *v;
-        json_object_foreach(r->outputs[i], key, v) {
-            if (!strcmp(json_string_value(json_object_get(v, "$name")), name))
-                return v;
-        }
-    }
-    return NULL;
+    const struct render *r = ctx;
+    return resource_name(r, r->app->workloads[wi], res, type_of(res->type), out, err);
 }
 
-static int provision(struct render *r, size_t wi, const struct wsl_score_resource *res,
-                     struct wsl_err *err)
+static int make_fn(void *ctx, size_t wi, const struct wsl_score_resource *res,
+                   const char *name, json_t *outputs, struct wsl_err *err)
 {
-    const struct wsl_workload *w = r->app->workloads[wi];
+    (void)wi;
+    const struct render *r = ctx;
     const struct res_type *t = type_of(res->type);
-    if (!t) {
-        wsl_err_set(err, WSL_E_INVALID,
-                    "%s: resource %s has type %s, which the kubernetes driver does not "
-                    "provision", w->metadata.name, res->hdr.key, res->type ? res->type : "(none)");
-        wsl_err_hint(err, "it provisions volume, postgres and redis; place the application "
-                          "on a target whose provider offers %s", res->type ? res->type : "it");
-        return WSL_E_INVALID;
-    }
-    char name[64];
-    int rc = resource_name(r, w, res, t, name, err);
-    if (rc)
-        return rc;
-    json_t *have = provisioned(r, wi, name);
-    if (have) {
-        if (strcmp(json_string_value(json_object_get(have, "$type")), t->type))
-            return wsl_err_set(err, WSL_E_INVALID,
-                               "%s: resource %s has id %s, which another workload uses for a "
-                               "resource of type %s", w->metadata.name, res->hdr.key, res->id,
-                               json_string_value(json_object_get(have, "$type")));
-        json_object_set(r->outputs[wi], res->hdr.key, have);
-        return 0;
-    }
-    json_t *outputs = json_pack("{s:s, s:s}", "$name", name, "$type", t->type);
-    json_object_set_new(r->outputs[wi], res->hdr.key, outputs);
     return t->kind == RES_VOLUME ? render_volume(r, res, name, outputs, err)
                                  : render_database(r, t, res, name, outputs);
 }
 
 int wsl_k8s_render_resources(struct render *r, struct wsl_err *err)
 {
-    for (size_t i = 0; i < r->app->spec.workloads.n; i++) {
-        const struct wsl_workload *w = r->app->workloads[i];
-        for (size_t k = 0; k < w->resources.n; k++) {
-            int rc = provision(r, i, &w->resources.v[k], err);
-            if (rc)
-                return rc;
-        }
-    }
-    return 0;
+    static const char *const provided[] = {"volume", "postgres", "redis", NULL};
+    struct wsl_provisioner p = {"kubernetes", provided, name_fn, make_fn, r};
+    return wsl_outputs_provision(r->outputs, r->app, &p, err);
 }
 
 /* A name Kubernetes takes for an object: at most 253 of [a-z0-9.-], alphanumeric at both
@@ -376,7 +317,6 @@ const char *wsl_k8s_claim_of(const struct render *r, size_t wi, const char *sour
                              struct wsl_err *err)
 {
     const char *w = r->app->workloads[wi]->metadata.name;
-    size_t n = strlen(source);
     if (strncmp(source, "${", 2) != 0) {
         if (object_name(source))
             return source; /* a claim that exists in the namespace, not wissel's */
@@ -385,19 +325,13 @@ const char *wsl_k8s_claim_of(const struct render *r, size_t wi, const char *sour
         wsl_err_hint(err, "write source: ${resources.NAME} for a resource of type volume");
         return NULL;
     }
-    if (n < 14 || strncmp(source, "${resources.", 12) || source[n - 1] != '}' ||
-        memchr(source + 12, '.', n - 13)) {
-        wsl_err_set(err, WSL_E_INVALID, "%s: volume source %s is not a resource", w, source);
-        wsl_err_hint(err, "write source: ${resources.NAME} for a resource of type volume");
-        return NULL;
-    }
-    char key[256];
-    snprintf(key, sizeof key, "%.*s", (int)(n - 13), source + 12);
-    const json_t *o = json_object_get(r->outputs[wi], key);
+    const json_t *o = wsl_outputs_of_source(r->outputs->v[wi], source);
     const char *claim = json_string_value(json_object_get(o, "claimName"));
-    if (!claim)
+    if (!claim) {
         wsl_err_set(err, WSL_E_INVALID, "%s: volume source %s is not a resource of type volume",
                     w, source);
+        wsl_err_hint(err, "write source: ${resources.NAME} for a resource of type volume");
+    }
     return claim;
 }
 
@@ -405,7 +339,7 @@ void wsl_k8s_depend_on_resources(const struct render *r, size_t wi, struct wsl_o
 {
     const char *key;
     json_t *v;
-    json_object_foreach(r->outputs[wi], key, v) {
+    json_object_foreach(r->outputs->v[wi], key, v) {
         const char *name = json_string_value(json_object_get(v, "$name"));
         bool volume = json_object_get(v, "claimName") != NULL;
         wsl_object_depend(o, volume ? "PersistentVolumeClaim" : "Secret", name);

@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "lib/units.h"
 #include "lib/log.h"
 #include "orchestrator/state/etcd_client.h"
 #include "orchestrator/state/state.h"
@@ -61,19 +62,7 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
 
 static void spec_ttl(const char *name, int ttl, char *out, size_t n)
 {
@@ -207,7 +196,7 @@ static int member_leader(void)
     for (int i = 0; i < 50; i++) {
         if (member("leader", out, sizeof out) == 0 && atoi(out) >= 1 && atoi(out) <= 3)
             return atoi(out);
-        sleep_ms(200);
+        wsl_sleep_ms(200);
     }
     fail_msg("etcd-member leader: %s", out);
     return 0;
@@ -289,7 +278,7 @@ static void spawn(struct child *c, const char *const argv[])
 /* One line from the child (without '\n') within timeout_ms; false on time-out or EOF. */
 static bool child_line(struct child *c, char *line, size_t n, int timeout_ms)
 {
-    int64_t end = mono_ms() + timeout_ms;
+    int64_t end = wsl_monotonic_ms() + timeout_ms;
     for (;;) {
         char *nl = memchr(c->buf, '\n', c->len);
         if (nl) {
@@ -299,7 +288,7 @@ static bool child_line(struct child *c, char *line, size_t n, int timeout_ms)
             c->len -= l + 1;
             return true;
         }
-        int64_t left = end - mono_ms();
+        int64_t left = end - wsl_monotonic_ms();
         struct pollfd p = {c->out, POLLIN, 0};
         if (left <= 0 || poll(&p, 1, (int)left) <= 0)
             return false;
@@ -424,7 +413,7 @@ static int role_elect(const char *spec, const char *name, const char *id, const 
         struct wsl_leader *ld;
         if (wsl_state_campaign(st, name, id, -1, &ld, &err) != 0) {
             logline(fd, "error %s 0 %lld campaign: %s", id, (long long)now_us(), err.msg);
-            sleep_ms(200);
+            wsl_sleep_ms(200);
             continue;
         }
         long long token = (long long)wsl_leader_token(ld);
@@ -448,7 +437,7 @@ static int role_elect(const char *spec, const char *name, const char *id, const 
             } else {
                 logline(fd, "error %s %lld %lld %s", id, token, (long long)now_us(), err.msg);
             }
-            sleep_ms(100);
+            wsl_sleep_ms(100);
         }
         wsl_leader_resign(ld);
     }
@@ -566,18 +555,18 @@ static void lock_excludes_another_process(void **state)
     struct wsl_lock *l = (struct wsl_lock *)1;
     struct wsl_err err = {0};
 
-    int64_t t0 = mono_ms();
+    int64_t t0 = wsl_monotonic_ms();
     assert_int_equal(wsl_state_lock(st, "eu-1", 0, &l, &err), WSL_E_CONFLICT);
     assert_null(l);
-    assert_true(mono_ms() - t0 < 2000);
+    assert_true(wsl_monotonic_ms() - t0 < 2000);
     char want[64];
     snprintf(want, sizeof want, "held by pid %ld on host ", (long)h.pid);
     if (!strstr(err.msg, want))
         fail_msg("message '%s' lacks '%s'", err.msg, want);
 
-    t0 = mono_ms();
+    t0 = wsl_monotonic_ms();
     assert_int_equal(wsl_state_lock(st, "eu-1", 700, &l, &err), WSL_E_CONFLICT);
-    int64_t took = mono_ms() - t0;
+    int64_t took = wsl_monotonic_ms() - t0;
     assert_true(took >= 690 && took < 3000);
 
     /* The key is on a lease, holds the holder; another target is free meanwhile. */
@@ -592,16 +581,16 @@ static void lock_excludes_another_process(void **state)
     wsl_lock_release(l);
 
     /* Holding costs nothing but a renewal every ttl/3: the keeper sleeps in between. */
-    sleep_ms(1500);
+    wsl_sleep_ms(1500);
     double cpu = cpu_seconds(h.pid);
     printf("# a lock holder used %.2f s of CPU in about 3 s (start-up included)\n", cpu);
     assert_true(cpu >= 0 && cpu < 0.6);
 
     /* The holder releases: ours soon after, with a larger token; released, the key goes. */
-    int64_t released = mono_ms();
+    int64_t released = wsl_monotonic_ms();
     assert_int_equal(child_end(&h, 0), 0);
     assert_int_equal(wsl_state_lock(st, "eu-1", 5000, &l, &err), 0);
-    assert_true(mono_ms() - released < 2000);
+    assert_true(wsl_monotonic_ms() - released < 2000);
     assert_true(wsl_lock_token(l) > token);
     assert_false(wsl_lock_lost(l));
     wsl_lock_release(l);
@@ -618,13 +607,13 @@ static void lease_frees_the_lock_of_a_killed_process(void **state)
     struct wsl_state *st = open_spec(spec);
     struct child h;
     int64_t token = start_holder(&h, spec, "eu-1");
-    sleep_ms(1500); /* a renewal or so */
-    int64_t killed = mono_ms();
+    wsl_sleep_ms(1500); /* a renewal or so */
+    int64_t killed = wsl_monotonic_ms();
     child_end(&h, SIGKILL);
     struct wsl_lock *l;
     struct wsl_err err = {0};
     assert_int_equal(wsl_state_lock(st, "eu-1", (TTL + 5) * 1000, &l, &err), 0);
-    int64_t took = mono_ms() - killed;
+    int64_t took = wsl_monotonic_ms() - killed;
     printf("# lock of a killed holder free after %lld ms (lease TTL %d s)\n", (long long)took, TTL);
     assert_true(took <= TTL * 1000 + 1500);
     assert_true(wsl_lock_token(l) > token);
@@ -685,7 +674,7 @@ static void stale_holder_is_fenced(void **state)
 /* Wait until the election log has a line starting with `prefix`; its time (us) or 0. */
 static int64_t wait_log(const char *log, const char *prefix, int timeout_ms)
 {
-    int64_t end = mono_ms() + timeout_ms;
+    int64_t end = wsl_monotonic_ms() + timeout_ms;
     size_t n = strlen(prefix);
     do {
         FILE *f = fopen(log, "r");
@@ -702,8 +691,8 @@ static int64_t wait_log(const char *log, const char *prefix, int timeout_ms)
         }
         if (f)
             fclose(f);
-        sleep_ms(50);
-    } while (mono_ms() < end);
+        wsl_sleep_ms(50);
+    } while (wsl_monotonic_ms() < end);
     return 0;
 }
 
@@ -727,7 +716,7 @@ static void election_hands_over_and_never_overlaps(void **state)
     spawn(&a, argv_a);
     assert_true(wait_log(log, "lead A ", 10000) > 0);
     spawn(&b, argv_b);
-    sleep_ms(1500);
+    wsl_sleep_ms(1500);
     assert_int_equal(wait_log(log, "lead B ", 0), 0); /* A leads: B waits */
     assert_true(wait_log(log, "tick A ", 0) > 0);
 
@@ -742,13 +731,13 @@ static void election_hands_over_and_never_overlaps(void **state)
 
     /* Pause B (unsafe: it writes without checking) until C leads, then wake it. */
     spawn(&c, argv_c);
-    sleep_ms(1000);
+    wsl_sleep_ms(1000);
     assert_int_equal(wait_log(log, "lead C ", 0), 0);
     kill(b.pid, SIGSTOP);
     assert_true(wait_log(log, "lead C ", (TTL + 5) * 1000) > 0);
     kill(b.pid, SIGCONT);
     assert_true(wait_log(log, "fenced B ", 5000) > 0);
-    sleep_ms(500);
+    wsl_sleep_ms(500);
     child_end(&b, SIGKILL);
     child_end(&c, SIGKILL);
 
@@ -810,12 +799,12 @@ static void election_hands_over_and_never_overlaps(void **state)
 /* Appends, reads and locks for `ms` while a member is down: all succeed, none stalls. */
 static void keep_working(struct wsl_state *st, struct wsl_lock *held, int ms, const char *phase)
 {
-    int64_t end = mono_ms() + ms, worst = 0;
+    int64_t end = wsl_monotonic_ms() + ms, worst = 0;
     int ops = 0;
     struct wsl_fence f = wsl_lock_fence(held);
-    while (mono_ms() < end) {
+    while (wsl_monotonic_ms() < end) {
         struct wsl_err err = {0};
-        int64_t t0 = mono_ms();
+        int64_t t0 = wsl_monotonic_ms();
         json_t *r = json_pack("{s:s, s:s}", "type", "action", "target", "eu-1");
         int rc = wsl_state_append(st, r, &f, &err);
         json_decref(r);
@@ -829,10 +818,10 @@ static void keep_working(struct wsl_state *st, struct wsl_lock *held, int ms, co
         if (wsl_state_lock(st, "eu-2", 0, &l, &err) != 0)
             fail_msg("%s: lock: %s", phase, err.msg);
         wsl_lock_release(l);
-        int64_t took = mono_ms() - t0;
+        int64_t took = wsl_monotonic_ms() - t0;
         worst = took > worst ? took : worst;
         ops++;
-        sleep_ms(50);
+        wsl_sleep_ms(50);
     }
     printf("# %s: %d rounds of append+read+lock, slowest %lld ms\n", phase, ops, (long long)worst);
     assert_true(ops > 3);
@@ -885,9 +874,9 @@ static void a_stopped_member_does_not_stall(void **state)
     char quick[2048];
     snprintf(quick, sizeof quick, "etcd://%s?prefix=/wissel-test/%ld-members/&timeout=3", members,
              (long)getpid());
-    int64_t t0 = mono_ms();
+    int64_t t0 = wsl_monotonic_ms();
     int rc = wsl_state_open(quick, &st, &err);
-    int64_t took = mono_ms() - t0;
+    int64_t took = wsl_monotonic_ms() - t0;
     printf("# no quorum: open failed after %lld ms: %s\n", (long long)took, err.msg);
     assert_true(rc == WSL_E_NET || rc == WSL_E_TIMEOUT || rc == WSL_E_HTTP);
     assert_non_null(strstr(err.msg, "no member of the cluster served"));

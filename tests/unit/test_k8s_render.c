@@ -476,11 +476,19 @@ static void volume_source_not_a_volume(struct wsl_app *a)
         "${resources.cache}";
 }
 
+static void shared_id_other_type(struct wsl_app *a)
+{
+    /* the worker's "cache" (id cache, redis in web) said to be a volume */
+    ((struct wsl_workload *)a->workloads[1])->resources.v[0].type = "volume";
+}
+
 static void invalid_names_and_routes_are_errors(void **state)
 {
     refused(unknown_resource_type, "type amqp, which the kubernetes driver does not provision");
-    refused(file_holds_a_secret, "a file cannot hold the secret password of Secret shop-web-db");
+    refused(file_holds_a_secret, "file /etc/web/web.conf: a file cannot hold the secret password of shop-web-db");
     refused(volume_source_not_a_volume, "is not a resource of type volume");
+    refused(shared_id_other_type, "worker: resource cache has id cache, which another workload "
+                                  "uses for a resource of type redis");
     refused(route_port_missing, "port https of workload web");
     refused(name_too_long, "characters Kubernetes allows");
     refused(name_starts_with_digit, "must start with a letter");
