@@ -90,13 +90,17 @@ FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=a
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) | build/deps.stamp
 	@mkdir -p $(@D)
 	$(CLANG) $(STD) $(WARN) $(FUZZ_FLAGS) $(PKG_CFLAGS) -DWSL_VERSION='"fuzz"' -o $@ $^ $(PKG_LIBS)
+# The webhook receiver is pure (lib/ and OpenSSL/jansson only): its target links it too.
+build/fuzz/fuzz_webhook: orchestrator/server/webhook.c
 
 FUZZ_SECONDS ?= 300
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
 	    n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
-	    $$f -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=1024 -dict=tests/fuzz/yaml.dict \
-	        build/fuzz/corpus-$$n tests/fuzz/seeds || exit 1; done
+	    s=tests/fuzz/seeds-$${n#fuzz_}; d=; \
+	    [ -d $$s ] || { s=tests/fuzz/seeds; d=-dict=tests/fuzz/yaml.dict; }; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=1024 $$d \
+	        build/fuzz/corpus-$$n $$s || exit 1; done
 
 # --- the quickstart: examples/quickstart on this machine's Docker Engine --------------
 demo: wissel

@@ -63,6 +63,7 @@ const char *wsl_code_name(int code)
     case WSL_E_POLICY: return "policy";
     case WSL_E_USAGE: return "usage";
     case WSL_E_UNHEALTHY: return "unhealthy";
+    case WSL_E_CANCELED: return "canceled";
     default: return "internal";
     }
 }

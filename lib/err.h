@@ -26,7 +26,8 @@ enum wsl_code {
     WSL_E_POLICY = -10,  /* a Policy rule refuses the plan */
     WSL_E_USAGE = -11,   /* the command line is wrong */
     WSL_E_INTERNAL = -12, /* a bug in wissel: please report it */
-    WSL_E_UNHEALTHY = -13 /* applied, but the provider reports it failed (the reason says why) */
+    WSL_E_UNHEALTHY = -13, /* applied, but the provider reports it failed (the reason says why) */
+    WSL_E_CANCELED = -14  /* abandoned because the process is stopping */
 };
 
 struct wsl_err {

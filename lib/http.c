@@ -19,6 +19,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@
 
 struct wsl_http {
     CURL *curl;
+    bool survives_cancel;
     char *base_url, *ca_file, *ca_pem, *cert_file, *key_file, *cert_pem, *key_pem;
     char *unix_socket, *user_agent, *auth_header, *bearer, *username, *password;
     bool insecure;
@@ -183,6 +185,7 @@ struct wsl_http *wsl_http_new(const struct wsl_http_opts *opts, struct wsl_err *
     h->retry_base_ms = or_default(o->retry_base_ms, DEF_RETRY_BASE_MS);
     h->retry_max_ms = or_default(o->retry_max_ms, DEF_RETRY_MAX_MS);
     h->max_response = o->max_response_bytes ? o->max_response_bytes : DEF_MAX_RESPONSE;
+    h->survives_cancel = o->survives_cancel;
     if (h->bearer) {
         struct wsl_buf b = WSL_BUF_INIT;
         wsl_buf_printf(&b, "Authorization: Bearer %s", h->bearer);
@@ -688,6 +691,42 @@ static int fail_not_resent(const struct call *c, int attempts, struct wsl_err *e
     return WSL_E_NET;
 }
 
+/* --- cancellation ---------------------------------------------------------------------- */
+
+static atomic_bool canceled;
+
+void wsl_http_cancel_all(void)
+{
+    atomic_store(&canceled, true);
+}
+
+static bool cancel_now(const struct wsl_http *h)
+{
+    return !h->survives_cancel && atomic_load(&canceled);
+}
+
+/* curl's progress callback: a non-zero return ends the transfer. */
+static int on_progress(void *p, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt, (void)dn, (void)ut, (void)un;
+    return cancel_now(p);
+}
+
+static int fail_canceled(const struct call *c, struct wsl_err *err)
+{
+    wsl_err_set(err, WSL_E_CANCELED, "%s %s: abandoned: wissel is stopping", c->method, c->url);
+    wsl_err_hint(err, "the request may or may not have reached the server; the next run "
+                      "observes what happened");
+    return WSL_E_CANCELED;
+}
+
+/* Sleep ms, waking early when calls are canceled. */
+static void nap(const struct wsl_http *h, long ms)
+{
+    for (long slept = 0; slept < ms && !cancel_now(h); slept += 50)
+        wsl_sleep_ms(ms - slept < 50 ? ms - slept : 50);
+}
+
 /* --- one attempt ------------------------------------------------------------------------ */
 
 static void set_tls(struct wsl_http *h)
@@ -763,6 +802,9 @@ static CURLcode attempt(struct wsl_http *h, const struct call *c, const char *ur
     curl_easy_setopt(cu, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(cu, CURLOPT_PREREQFUNCTION, on_prereq);
     curl_easy_setopt(cu, CURLOPT_PREREQDATA, x);
+    curl_easy_setopt(cu, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(cu, CURLOPT_XFERINFODATA, h);
+    curl_easy_setopt(cu, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hdrs);
     if (h->unix_socket)
         curl_easy_setopt(cu, CURLOPT_UNIX_SOCKET_PATH, h->unix_socket);
@@ -982,6 +1024,10 @@ int wsl_http_do(struct wsl_http *h, const struct wsl_http_req *req, struct wsl_h
     int rc = 0, extra_sends = 0;
 
     for (int n = 1;; n++) {
+        if (cancel_now(h)) {
+            rc = fail_canceled(&c, err);
+            break;
+        }
         long t0 = wsl_monotonic_ms();
         long budget = c.deadline - t0;
         long timeout = h->timeout_ms < budget ? h->timeout_ms : (budget > 1 ? budget : 1);
@@ -1019,6 +1065,11 @@ int wsl_http_do(struct wsl_http *h, const struct wsl_http_req *req, struct wsl_h
                 break;
             }
             snprintf(reason, sizeof reason, "HTTP %ld", resp->status);
+        } else if (cr == CURLE_ABORTED_BY_CALLBACK && cancel_now(h)) {
+            wsl_buf_reset(&resp->body);
+            free_headers(resp);
+            rc = fail_canceled(&c, err);
+            break;
         } else if (cr == CURLE_ABORTED_BY_CALLBACK && x.resend_refused) {
             wsl_buf_reset(&resp->body);
             free_headers(resp);
@@ -1043,7 +1094,7 @@ int wsl_http_do(struct wsl_http *h, const struct wsl_http_req *req, struct wsl_h
                                                                : curl_easy_strerror(cr));
         }
         log_retry(&c, n, reason, wait);
-        wsl_sleep_ms(wait);
+        nap(h, wait);
     }
     curl_slist_free_all(hdrs);
     free(url);

@@ -58,6 +58,8 @@ struct wsl_http_opts {
     const char *username;     /* HTTP basic authentication, with password */
     const char *password;
     size_t max_response_bytes; /* larger bodies fail with WSL_E_LIMIT; default 64 MiB */
+    bool survives_cancel;     /* wsl_http_cancel_all() leaves this client alone (the
+                                 state store: the journal must record how things ended) */
 };
 
 /* Whether a request may be sent twice. AUTO decides by method: GET, HEAD, PUT, DELETE and
@@ -111,6 +113,11 @@ void wsl_http_free(struct wsl_http *h);
  * WSL_E_TIMEOUT when an attempt exceeded timeout_ms; WSL_E_TLS when the TLS handshake or
  * certificate check failed; WSL_E_LIMIT when the body exceeded max_response_bytes;
  * WSL_E_INVALID for a bad request (no URL). */
+/* Stop every call in progress and refuse new ones (WSL_E_CANCELED), in every client but
+ * those opened with survives_cancel: a long-running process that is told to stop uses it
+ * to abandon calls that hang. Once set it stays set. Thread-safe. */
+void wsl_http_cancel_all(void);
+
 int wsl_http_do(struct wsl_http *h, const struct wsl_http_req *req, struct wsl_http_resp *resp,
                 struct wsl_err *err);
 

@@ -122,6 +122,12 @@ struct wsl_action {
     const char *why;                   /* update: "fingerprint changed", "drift" or "take over" */
     bool force;                        /* create, update: take over fields or objects that
                                           others manage (the CLI's --force-conflicts) */
+    const char *revision;              /* create, update: the git commit (40 hex digits) the
+                                          plan was made from, or NULL; set by the engine
+                                          (struct wsl_apply_opts). Drivers record it on the
+                                          object as WSL_MARK_REVISION (an annotation or
+                                          label) and keep it out of the rendered body: it is
+                                          not part of the fingerprint or the diff */
 };
 
 enum wsl_health_state { WSL_HEALTH_READY, WSL_HEALTH_PROGRESSING, WSL_HEALTH_FAILED };

@@ -1,29 +1,58 @@
 /*
- * wissel serve — the long-running reconciler: become the leader, then reconcile the
- * manifests onto every target on an interval, until told to stop.
- *
- * Several instances may run against one etcd state: one leads and reconciles, the others
- * wait, and when the leader dies its lease ends and another takes over within the TTL.
- * Every apply is fenced twice: by the target's lock (the journal refuses a stale holder's
- * writes) and by a leadership check before each placement. SIGTERM and SIGINT finish or
- * abandon cleanly the action in flight, resign, and exit 0.
+ * wissel serve — the long-running reconciler (orchestrator/serve/controller.h) and its
+ * HTTP server (orchestrator/serve/routes.h): options in, threads started, SIGTERM out.
  */
+#include "lib/buf.h"
+#include "lib/fs.h"
+#include "lib/hash.h"
 #include "lib/log.h"
 #include "lib/units.h"
 #include "orchestrator/cli/cli.h"
-#include "orchestrator/reconcile/reconcile.h"
+#include "orchestrator/serve/controller.h"
+#include "orchestrator/serve/routes.h"
 
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-static const char *state, *interval, *id;
+static const char *state, *interval, *drift, *retry_max, *id;
+static const char *git_url, *git_ref, *checkout, *git_user, *git_password_file, *git_ca,
+    *ssh_key, *known_hosts, *allowed_signers, *trusted_keys;
+static const char *listen_addr, *webhook_secret_file, *api_token_file, *tls_cert, *tls_key;
 static const struct wsl_opt opts[] = {
     {"state", 0, WSL_OPT_STRING, &state, "SPEC", "state directory or etcd://host:port,..."},
-    {"interval", 'i', WSL_OPT_STRING, &interval, "DURATION", "between reconciles (default 1m)"},
     {"id", 0, WSL_OPT_STRING, &id, "NAME", "this instance's name (default host:pid)"},
+    {"interval", 'i', WSL_OPT_STRING, &interval, "DURATION",
+     "between fetches of the source (default 1m, jittered by 10%)"},
+    {"drift-interval", 0, WSL_OPT_STRING, &drift, "DURATION",
+     "between drift checks of every placement (default 5m)"},
+    {"retry-max", 0, WSL_OPT_STRING, &retry_max, "DURATION",
+     "longest backoff after failures (default: the drift interval)"},
+    {"git", 0, WSL_OPT_STRING, &git_url, "URL", "deploy from this git repository"},
+    {"ref", 0, WSL_OPT_STRING, &git_ref, "REF",
+     "branch, tag, semver:RANGE or commit to track (default main)"},
+    {"checkout", 0, WSL_OPT_STRING, &checkout, "DIR",
+     "local clone (default $XDG_CACHE_HOME/wissel/git-<hash of URL>)"},
+    {"git-user", 0, WSL_OPT_STRING, &git_user, "NAME", "HTTP(S) user, or the SSH user"},
+    {"git-password-file", 0, WSL_OPT_STRING, &git_password_file, "FILE",
+     "HTTP(S) password or token, read from this file"},
+    {"git-ca", 0, WSL_OPT_STRING, &git_ca, "FILE", "trust this CA (PEM) for HTTPS"},
+    {"ssh-key", 0, WSL_OPT_STRING, &ssh_key, "FILE", "SSH private key"},
+    {"known-hosts", 0, WSL_OPT_STRING, &known_hosts, "FILE",
+     "SSH known_hosts the server's key must be in"},
+    {"allowed-signers", 0, WSL_OPT_STRING, &allowed_signers, "FILE",
+     "require commits signed by an SSH key in this allowed-signers file"},
+    {"trusted-keys", 0, WSL_OPT_STRING, &trusted_keys, "FILE",
+     "require commits signed by an OpenPGP key in this keyring"},
+    {"listen", 0, WSL_OPT_STRING, &listen_addr, "ADDR",
+     "HTTP address (default 127.0.0.1:8080; \"none\": no server)"},
+    {"webhook-secret-file", 0, WSL_OPT_STRING, &webhook_secret_file, "FILE",
+     "the webhooks' shared secret (without it every delivery is refused)"},
+    {"api-token-file", 0, WSL_OPT_STRING, &api_token_file, "FILE",
+     "require this bearer token for /api/"},
+    {"tls-cert", 0, WSL_OPT_STRING, &tls_cert, "FILE", "serve HTTPS with this certificate"},
+    {"tls-key", 0, WSL_OPT_STRING, &tls_key, "FILE", "... and this private key"},
     {0}};
 
 static volatile sig_atomic_t stopping;
@@ -34,84 +63,139 @@ static void on_signal(int sig)
     stopping = 1;
 }
 
-/* Sleep up to ms, waking early when asked to stop or when leadership is lost. */
-static void nap(int64_t ms, const struct wsl_leader *l)
+/* A secret from a file: its first line, registered so logs never show it. */
+static int read_secret(const char *flag, const char *path, char **out, struct wsl_err *err)
 {
-    for (int64_t slept = 0; slept < ms && !stopping && !wsl_leader_lost(l); slept += 100) {
-        struct timespec ts = {0, 100 * 1000000L};
-        nanosleep(&ts, NULL);
+    struct wsl_buf b = {0};
+    if (wsl_read_file(path, 4096, &b, err) != 0) {
+        wsl_err_prefix(err, "--%s", flag);
+        wsl_buf_free(&b);
+        return err->code;
     }
+    char *s = wsl_buf_steal(&b);
+    s[strcspn(s, "\r\n")] = '\0';
+    if (!s[0]) {
+        free(s);
+        return wsl_err_set(err, WSL_E_INVALID, "--%s: %s is empty", flag, path);
+    }
+    wsl_log_secret(s);
+    *out = s;
+    return 0;
 }
 
-static int record_pass(struct wsl_state *st, const struct wsl_leader *l, const char *me,
-                       const char *what, size_t changed, size_t failed)
+static int duration(const char *flag, const char *v, int64_t def, int64_t *out,
+                    struct wsl_err *err)
 {
-    json_t *rec = json_pack("{s:s, s:s, s:I, s:I}", "type", what, "instance", me, "changed",
-                            (json_int_t)changed, "failed", (json_int_t)failed);
-    struct wsl_fence f = wsl_leader_fence(l);
-    int rc = wsl_state_append(st, rec, &f, NULL);
-    json_decref(rec);
+    *out = def;
+    if (v && wsl_duration_parse(v, out, err)) {
+        wsl_err_prefix(err, "--%s", flag);
+        return err->code;
+    }
+    if (*out < 100)
+        return wsl_err_set(err, WSL_E_USAGE, "--%s: at least 100ms", flag);
+    return 0;
+}
+
+/* The default clone folder: one per URL under the user's cache. */
+static char *default_checkout(const char *url)
+{
+    char hash[65];
+    wsl_sha256_hex(url, strlen(url), hash);
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    struct wsl_buf b = {0};
+    if (xdg && xdg[0])
+        wsl_buf_printf(&b, "%s/wissel/git-%.12s", xdg, hash);
+    else
+        wsl_buf_printf(&b, "%s/.cache/wissel/git-%.12s", home ? home : "/tmp", hash);
+    return wsl_buf_steal(&b);
+}
+
+struct serve {
+    struct wsl_git_source git;
+    struct wsl_git_trust trust;
+    struct wsl_ctl_opts co;
+    struct wsl_routes routes;
+    struct wsl_srv_opts so;
+    char *checkout_dir, *secret, *token;
+    char me[256];
+};
+
+static int options(struct serve *s, struct wsl_err *err)
+{
+    int rc = duration("interval", interval, 60000, &s->co.interval_ms, err);
+    if (rc == 0)
+        rc = duration("drift-interval", drift, 300000, &s->co.drift_ms, err);
+    if (rc == 0)
+        rc = duration("retry-max", retry_max, s->co.drift_ms, &s->co.retry_max_ms, err);
+    if (rc == 0 && !git_url && (git_ref || checkout || allowed_signers || trusted_keys))
+        rc = wsl_err_set(err, WSL_E_USAGE, "--ref, --checkout, --allowed-signers and "
+                                           "--trusted-keys need --git URL");
+    if (rc == 0 && !!tls_cert != !!tls_key)
+        rc = wsl_err_set(err, WSL_E_USAGE, "--tls-cert and --tls-key go together");
+    if (rc == 0 && webhook_secret_file)
+        rc = read_secret("webhook-secret-file", webhook_secret_file, &s->secret, err);
+    if (rc == 0 && api_token_file)
+        rc = read_secret("api-token-file", api_token_file, &s->token, err);
     return rc;
 }
 
-/* One reconcile of every placement, as the leader l. Returns -1 when leadership was lost. */
-static int reconcile_once(const struct wsl_rc_opts *o, struct wsl_state *st,
-                          const struct wsl_leader *l, const char *me)
+static void setup(struct serve *s, char **argv, int nargs)
 {
-    struct wsl_reconcile *r;
-    struct wsl_err err = {0};
-    size_t changed = 0, failed = 0;
-    if (record_pass(st, l, me, "serve.start", 0, 0) != 0)
-        return -1; /* our term is over: another instance leads now */
-    if (wsl_reconcile_load(o, &r, &err) != 0) {
-        wsl_log(WSL_LOG_ERROR, "serve", "cannot reconcile", "reason", err.msg, NULL);
-        failed++;
-    } else {
-        failed += wsl_reconcile_plan(r, o);
-        for (size_t i = 0; i < r->n && !stopping; i++) {
-            struct wsl_placement_item *it = &r->v[i];
-            const struct wsl_plan *p = &it->plan;
-            if (it->rc || p->count[WSL_ACT_CREATE] + p->count[WSL_ACT_UPDATE] +
-                              p->count[WSL_ACT_DELETE] == 0)
-                continue;
-            if (wsl_leader_lost(l))
-                break;
-            struct wsl_apply_opts ao = {0};
-            struct wsl_apply_result res = {0};
-            if (wsl_reconcile_apply(r, it, &ao, &res, &err) != 0) {
-                wsl_log(WSL_LOG_ERROR, "serve", "apply failed", "reason", err.msg, NULL);
-                failed++;
-            } else {
-                changed++;
-            }
-            wsl_apply_result_free(&res);
-        }
+    char host[128] = "localhost";
+    gethostname(host, sizeof host - 1);
+    if (id)
+        snprintf(s->me, sizeof s->me, "%s", id);
+    else
+        snprintf(s->me, sizeof s->me, "%s:%ld", host, (long)getpid());
+    if (git_url) {
+        s->checkout_dir = checkout ? wsl_xstrdup(checkout) : default_checkout(git_url);
+        s->git = (struct wsl_git_source){git_url, git_ref, s->checkout_dir, git_user,
+                                         git_password_file, git_ca, ssh_key, known_hosts};
+        s->co.git = &s->git;
     }
-    wsl_reconcile_free(r);
-    return record_pass(st, l, me, "serve.end", changed, failed) == 0 ? 0 : -1;
+    s->trust = (struct wsl_git_trust){allowed_signers, trusted_keys};
+    s->co.trust = allowed_signers || trusted_keys ? &s->trust : NULL;
+    struct wsl_cli_paths paths = wsl_cli_paths(argv, nargs);
+    s->co.paths = paths.v;
+    s->co.npaths = paths.n;
+    s->co.state = state;
+    s->co.id = s->me;
+    s->co.stopping = &stopping;
+    s->co.status = wsl_status_new();
+    wsl_status_source(s->co.status, git_url, git_url ? (git_ref ? git_ref : "main") : NULL);
 }
 
-static void lead(const struct wsl_rc_opts *o, struct wsl_state *st, int64_t every,
-                 const char *me)
+static int start_server(struct serve *s, struct wsl_ctl *ctl, struct wsl_server **srv,
+                        struct wsl_err *err)
 {
-    while (!stopping) {
-        struct wsl_leader *l = NULL;
-        struct wsl_err err = {0};
-        int rc = wsl_state_campaign(st, "serve", me, 1000, &l, &err);
-        if (rc == WSL_E_CONFLICT)
-            continue; /* someone else leads: keep campaigning */
-        if (rc) {
-            wsl_log(WSL_LOG_ERROR, "serve", "cannot campaign", "reason", err.msg, NULL);
-            nap(1000, NULL);
-            continue;
-        }
-        wsl_log(WSL_LOG_INFO, "serve", "leading", "instance", me, NULL);
-        while (!stopping && !wsl_leader_lost(l) && reconcile_once(o, st, l, me) == 0)
-            nap(every, l);
-        if (!stopping)
-            wsl_log(WSL_LOG_WARN, "serve", "lost leadership", "instance", me, NULL);
-        wsl_leader_resign(l);
-    }
+    if (listen_addr && !strcmp(listen_addr, "none"))
+        return 0;
+    wsl_routes_init(&s->routes);
+    s->routes.status = s->co.status;
+    s->routes.ctl = ctl;
+    s->routes.secret = (const unsigned char *)s->secret;
+    s->routes.secret_len = s->secret ? strlen(s->secret) : 0;
+    s->routes.ref = git_url ? (git_ref ? git_ref : "main") : NULL;
+    s->routes.state = state;
+    s->so = (struct wsl_srv_opts){.listen = listen_addr, .tls_cert_file = tls_cert,
+                                  .tls_key_file = tls_key, .api_token = s->token,
+                                  .handler = wsl_routes_handle, .ctx = &s->routes};
+    int rc = wsl_server_start(&s->so, srv, err);
+    if (rc != 0)
+        wsl_routes_free(&s->routes);
+    else
+        wsl_log(WSL_LOG_INFO, "serve", "listening", "address",
+                listen_addr ? listen_addr : "127.0.0.1:8080", NULL);
+    return rc;
+}
+
+static void teardown(struct serve *s)
+{
+    wsl_status_free(s->co.status);
+    free(s->checkout_dir);
+    free(s->secret);
+    free(s->token);
 }
 
 static int run(int argc, char **argv, struct wsl_cli *cli)
@@ -120,43 +204,51 @@ static int run(int argc, char **argv, struct wsl_cli *cli)
     int rc = wsl_cli_parse(&wsl_cmd_serve, argc, argv, cli, &nargs);
     if (rc != 0)
         return rc > 0 ? WSL_EXIT_OK : WSL_EXIT_USAGE;
-    int64_t every = 60000;
+    struct serve s = {0};
     struct wsl_err err = {0};
-    if (interval && wsl_duration_parse(interval, &every, &err)) {
-        wsl_cli_error(cli, "serve", "--interval: %s", err.msg);
-        return WSL_EXIT_USAGE;
-    }
-    char me[256];
-    char host[128] = "localhost";
-    gethostname(host, sizeof host - 1);
-    snprintf(me, sizeof me, "%s", id ? id : host);
-    if (!id)
-        snprintf(me + strlen(me), sizeof me - strlen(me), ":%ld", (long)getpid());
-    struct wsl_state *st;
-    if (wsl_state_open(state, &st, &err)) {
+    if (options(&s, &err) != 0) {
         wsl_cli_error(cli, "serve", "%s", err.msg);
-        return WSL_EXIT_FAIL;
+        teardown(&s);
+        return err.code == WSL_E_USAGE ? WSL_EXIT_USAGE : WSL_EXIT_FAIL;
     }
+    setup(&s, argv, nargs);
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    struct wsl_cli_paths paths = wsl_cli_paths(argv, nargs);
-    struct wsl_rc_opts o = {.paths = paths.v, .npaths = paths.n, .state = state, .lock = true};
-    lead(&o, st, every, me);
-    wsl_state_close(st);
-    wsl_log(WSL_LOG_INFO, "serve", "stopped", "instance", me, NULL);
+    struct wsl_ctl *ctl = wsl_ctl_new(&s.co);
+    struct wsl_server *srv = NULL;
+    rc = start_server(&s, ctl, &srv, &err);
+    if (rc == 0)
+        rc = wsl_ctl_run(ctl, &err);
+    if (srv) {
+        wsl_server_stop(srv);
+        wsl_routes_free(&s.routes);
+    }
+    wsl_ctl_free(ctl);
+    teardown(&s);
+    if (rc != 0) {
+        wsl_cli_error(cli, "serve", "%s", err.msg);
+        return WSL_EXIT_FAIL;
+    }
+    wsl_log(WSL_LOG_INFO, "serve", "stopped", "instance", s.me, NULL);
     return WSL_EXIT_OK;
 }
 
 const struct wsl_cmd wsl_cmd_serve = {
-    "serve", run, "reconcile continuously, one leader among several instances",
+    "serve", run, "reconcile continuously from git: webhooks, drift correction, metrics",
     "wissel serve [options] [PATH...]",
     "Campaigns for leadership in the state (with etcd, across machines; with a state\n"
-    "directory, on one machine), then as the leader reconciles the manifests under PATH\n"
-    "onto every target every --interval: plan, apply what changed, correct drift. Other\n"
-    "instances wait and take over within the lease TTL when the leader dies. Every pass\n"
-    "and every action is in the journal, fenced by the leadership and the target's lock.\n"
-    "SIGTERM or SIGINT stops after the action in flight and resigns.\n"
-    "Git fetching, webhooks and metrics come with later versions.",
+    "directory, on one machine); the leader keeps every target at the manifests under\n"
+    "PATH (default \".\"; with --git, relative to the repository's root):\n"
+    "  - fetches --git every --interval, at once on a webhook's push, and applies each new\n"
+    "    revision (only a signed one with --allowed-signers or --trusted-keys);\n"
+    "  - re-plans every placement every --drift-interval and undoes hand edits;\n"
+    "  - retries failures with backoff; one worker per target, so a target that is down\n"
+    "    holds up no other.\n"
+    "Other instances wait and take over within the lease TTL when the leader dies.\n"
+    "HTTP on --listen (loopback by default): /hooks/{github,gitlab,gitea,forgejo,generic},\n"
+    "/metrics (Prometheus), /healthz, /readyz and /api/v1/{applications,targets,source,\n"
+    "history} (with --api-token-file, behind a bearer token). SIGTERM or SIGINT stops\n"
+    "after the actions in flight and resigns. See docs/gitops.md.",
     opts};

@@ -73,6 +73,13 @@ static void set_defaults(struct wsl_apply_opts *o, const struct wsl_apply_opts *
     o->retry_base_ms = o->retry_base_ms > 0 ? o->retry_base_ms : DEF_RETRY_BASE_MS;
     if (o->target_timeout_ms <= 0)
         o->target_timeout_ms = DEF_TARGET_TIMEOUT_MS;
+    if (o->revision && !o->revision[0])
+        o->revision = NULL; /* "": not known */
+}
+
+static bool is_commit_id(const char *s)
+{
+    return strlen(s) == 40 && strspn(s, "0123456789abcdef") == 40;
 }
 
 static const struct wsl_object *object_of(const struct run *r, size_t i)
@@ -194,7 +201,9 @@ static void run_action(struct task *t)
     for (;;) {
         wsl_err_clear(&t->err);
         t->attempts++;
-        t->rc = r->d->apply(r->c, r->app, &r->plan->v[t->i], &t->err);
+        struct wsl_action a = r->plan->v[t->i]; /* the plan's, with the revision */
+        a.revision = r->o.revision;
+        t->rc = r->d->apply(r->c, r->app, &a, &t->err);
         if (t->rc == 0 || !wsl_code_transient(t->rc) || t->attempts > r->o.retries)
             return;
         long wait = backoff(t);
@@ -426,6 +435,9 @@ int wsl_apply_run(const struct wsl_driver *d, struct wsl_conn *c, const struct w
 {
     struct run r;
     memset(res, 0, sizeof *res);
+    if (opts && opts->revision && opts->revision[0] && !is_commit_id(opts->revision))
+        return wsl_err_set(err, WSL_E_INVALID, "the revision \"%.60s\" to apply is not a git "
+                           "commit id (40 lowercase hex digits)", opts->revision);
     init_run(&r, d, c, app, plan, res, err);
     set_defaults(&r.o, opts);
     const char *name = app && app->metadata.name ? app->metadata.name : "the application";

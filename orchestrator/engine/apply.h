@@ -98,6 +98,12 @@ struct wsl_apply_opts {
     struct wsl_clock clock;  /* zero: the system's; tests pass a fake (used from the
                                 worker threads too: it must be thread-safe) */
     uint64_t seed;           /* of the backoff jitter; 0: from the clock */
+    /* The git commit (40 lowercase hex digits) the plan was made from, or NULL (or "")
+     * when not known. Copied into every action handed to the driver (struct wsl_action's
+     * revision), which records it on the objects it creates or updates; it is in no
+     * rendered body and no fingerprint, so a new commit that changes nothing plans
+     * nothing. Anything else is refused (WSL_E_INVALID) before any action runs. */
+    const char *revision;
 };
 
 /* Apply plan (made from this driver's objects for app) over connection c, which the

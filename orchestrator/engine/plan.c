@@ -145,7 +145,7 @@ static void desired_edges(struct build *b)
 static bool classify(struct build *b, const struct wsl_object *want,
                      const struct wsl_object *have)
 {
-    bool force = b->flags & WSL_PLAN_TAKE_OVER;
+    bool force = b->flags & (WSL_PLAN_TAKE_OVER | WSL_PLAN_FORCE_OWNED);
     if (!have) {
         struct wsl_action *c = push(b->p, WSL_ACT_CREATE);
         c->desired = want;
@@ -163,7 +163,7 @@ static bool classify(struct build *b, const struct wsl_object *want,
     a->desired = want;
     a->observed = have;
     a->why = why;
-    a->force = force;
+    a->force = force && (have->owned || (b->flags & WSL_PLAN_TAKE_OVER));
     a->changed = paths.v;
     a->nchanged = paths.n;
     return true;

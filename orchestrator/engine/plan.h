@@ -40,6 +40,10 @@ enum wsl_plan_flag {
     /* Objects in the way (same kind/name, not owned) are updated and so taken over, rather
      * than failing the plan. The CLI's --force-conflicts. */
     WSL_PLAN_TAKE_OVER = 1 << 0,
+    /* Objects wissel owns are applied with force: fields that another manager took (a
+     * hand edit with kubectl) are taken back. Objects in the way are still refused.
+     * `wissel serve`, for which the repository is the truth. */
+    WSL_PLAN_FORCE_OWNED = 1 << 1,
 };
 
 struct wsl_plan {

@@ -11,6 +11,7 @@
 #include "lib/base64.h"
 #include "lib/buf.h"
 #include "lib/fs.h"
+#include "orchestrator/git/semver.h"
 
 #include <git2.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #define TRACKED "refs/wissel/tracked"
+#define SEMVER_PREFIX "semver:"
 
 static void init_libgit2(void)
 {
@@ -169,28 +171,146 @@ static void refspec(const char *ref, bool tag, char *out, size_t n)
         snprintf(out, n, "+refs/%s/%s:" TRACKED, tag ? "tags" : "heads", ref);
 }
 
-static int fetch(git_repository *repo, const struct wsl_git_source *s, const char *spec,
-                 struct callbacks_ctx *c, struct wsl_err *err)
+/* The remote "origin", its URL set to s->url; made (with spec as its configured fetch
+ * refspec, or git's default when NULL) when the clone has none yet. */
+static int origin(git_repository *repo, const struct wsl_git_source *s, const char *spec,
+                  git_remote **out)
 {
     git_remote *remote = NULL;
     if (git_remote_lookup(&remote, repo, "origin") == 0)
         git_remote_set_url(repo, "origin", s->url);
-    else
+    else if (spec)
         git_remote_create_with_fetchspec(&remote, repo, "origin", s->url, spec);
+    else
+        git_remote_create(&remote, repo, "origin", s->url);
     git_remote_free(remote);
-    remote = NULL;
-    int grc = git_remote_lookup(&remote, repo, "origin");
+    return git_remote_lookup(out, repo, "origin");
+}
+
+/* The one set of credential and trust callbacks, for listing and fetching alike. */
+static void set_callbacks(git_remote_callbacks *cb, struct callbacks_ctx *c)
+{
+    cb->credentials = credentials;
+    cb->certificate_check = certificate;
+    cb->payload = c;
+}
+
+/* Fetch spec alone (no tags) over remote, connected already or not. */
+static int fetch_with(git_remote *remote, const char *spec, struct callbacks_ctx *c,
+                      struct wsl_err *err)
+{
     git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
-    fo.callbacks.credentials = credentials;
-    fo.callbacks.certificate_check = certificate;
-    fo.callbacks.payload = c;
+    set_callbacks(&fo.callbacks, c);
     fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
     char *specs[] = {(char *)spec};
     git_strarray refspecs = {specs, 1};
-    if (grc == 0)
-        grc = git_remote_fetch(remote, &refspecs, &fo, "wissel fetch");
-    git_remote_free(remote);
+    int grc = git_remote_fetch(remote, &refspecs, &fo, "wissel fetch");
     return grc ? git_fail(err, grc, c, "fetching") : 0;
+}
+
+static int fetch(git_repository *repo, const struct wsl_git_source *s, const char *spec,
+                 struct callbacks_ctx *c, struct wsl_err *err)
+{
+    git_remote *remote = NULL;
+    int grc = origin(repo, s, spec, &remote);
+    int rc = grc ? git_fail(err, grc, c, "fetching") : fetch_with(remote, spec, c, err);
+    git_remote_free(remote);
+    return rc;
+}
+
+/* --- semver tag ranges --------------------------------------------------------------- */
+
+struct seen_tag {
+    struct wsl_semver v;
+    const char *name;
+};
+
+static int by_version_down(const void *a, const void *b)
+{
+    const struct seen_tag *x = a, *y = b;
+    int c = wsl_semver_cmp(&y->v, &x->v);
+    return c ? c : strcmp(x->name, y->name);
+}
+
+/* "its version tags: v2.0.0, v1.3.0-rc.1, v1.2.0": the highest five version tags among
+ * names, highest first, for messages. */
+static void highest_tags(const char *const *names, size_t n, char *out, size_t outlen)
+{
+    struct seen_tag *seen = calloc(n ? n : 1, sizeof *seen);
+    size_t k = 0;
+    for (size_t i = 0; seen && i < n; i++) {
+        if (wsl_semver_parse(names[i], &seen[k].v) == 0)
+            seen[k++].name = names[i];
+    }
+    out[0] = '\0';
+    if (k == 0)
+        snprintf(out, outlen, "it has no version tags (v1.2.3 or 1.2.3)");
+    else {
+        qsort(seen, k, sizeof *seen, by_version_down);
+        size_t len = k > 5 ? (size_t)snprintf(out, outlen, "the highest of its %zu version "
+                                                              "tags: ", k)
+                           : (size_t)snprintf(out, outlen, "its version tags: ");
+        for (size_t i = 0; i < k && i < 5 && len < outlen; i++)
+            len += (size_t)snprintf(out + len, outlen - len, "%s%s", i ? ", " : "",
+                                    seen[i].name);
+    }
+    free(seen);
+}
+
+/* List the remote's tags, choose the highest that satisfies the range, and fetch it (on
+ * the same connection) into TRACKED. */
+static int fetch_semver(git_repository *repo, const struct wsl_git_source *s,
+                        const char *range, struct callbacks_ctx *c, struct wsl_err *err)
+{
+    struct wsl_semver_range r;
+    int rc = wsl_semver_range_parse(range, &r, err);
+    if (rc)
+        return rc;
+    git_remote *remote = NULL;
+    git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
+    set_callbacks(&cb, c);
+    const git_remote_head **heads = NULL;
+    size_t nheads = 0;
+    int grc = origin(repo, s, NULL, &remote);
+    if (grc == 0)
+        grc = git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, NULL, NULL);
+    if (grc == 0)
+        grc = git_remote_ls(&heads, &nheads, remote);
+    if (grc) {
+        git_remote_free(remote);
+        return git_fail(err, grc, c, "listing the tags of");
+    }
+    /* The names point into the remote's advertisement, valid while it is connected. */
+    const char **names = calloc(nheads ? nheads : 1, sizeof *names);
+    if (!names) {
+        git_remote_free(remote);
+        return wsl_err_set(err, WSL_E_INTERNAL, "out of memory listing the tags of %s", s->url);
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < nheads; i++) {
+        const char *name = heads[i]->name;
+        size_t len = strlen(name);
+        if (!strncmp(name, "refs/tags/", 10) && !(len > 3 && !strcmp(name + len - 3, "^{}")))
+            names[n++] = name + 10; /* an annotated tag's peeled line ("^{}") is not a tag */
+    }
+    long best = wsl_semver_highest(&r, names, n);
+    if (best < 0) {
+        char seen[512];
+        highest_tags(names, n, seen, sizeof seen);
+        rc = wsl_err_set(err, WSL_E_NOTFOUND, "%s has no tag in the semver range \"%s\" (%s)",
+                         s->url, range, seen);
+        wsl_err_hint(err, "push a tag in that range, or change the range; a pre-release "
+                          "(1.3.0-rc.1) counts only when the range names a pre-release of "
+                          "the same version (>=1.3.0-rc.0)");
+    } else {
+        char spec[512];
+        snprintf(spec, sizeof spec, "+refs/tags/%s:" TRACKED, names[best]);
+        rc = fetch_with(remote, spec, c, err);
+    }
+    free(names);
+    git_remote_disconnect(remote);
+    git_remote_free(remote);
+    return rc;
 }
 
 static int checkout(git_repository *repo, const git_oid *id, struct wsl_err *err)
@@ -233,9 +353,13 @@ int wsl_git_sync(const struct wsl_git_source *s, char rev[41], bool *changed,
     if (git_reference_lookup(&stale, repo, TRACKED) == 0)
         git_reference_delete(stale);
     git_reference_free(stale);
-    rc = fetch(repo, s, spec, &c, err);
+    bool semver = !strncmp(ref, SEMVER_PREFIX, strlen(SEMVER_PREFIX));
+    if (semver)
+        rc = fetch_semver(repo, s, ref + strlen(SEMVER_PREFIX), &c, err);
+    else
+        rc = fetch(repo, s, spec, &c, err);
     git_oid probe;
-    if (rc == 0 && strncmp(ref, "refs/", 5) && !is_commit_id(ref) &&
+    if (rc == 0 && !semver && strncmp(ref, "refs/", 5) && !is_commit_id(ref) &&
         git_reference_name_to_id(&probe, repo, TRACKED) != 0) {
         c = (struct callbacks_ctx){s, 0, ""}; /* not a branch: a tag of that name? */
         refspec(ref, true, spec, sizeof spec);
@@ -250,13 +374,18 @@ int wsl_git_sync(const struct wsl_git_source *s, char rev[41], bool *changed,
                          ref);
     if (rc == 0) {
         git_oid_cpy(&want, git_object_id(peeled));
+        git_oid_tostr(rev, 41, &want);
+        if (s->accept)
+            rc = s->accept(s->accept_ctx, s->dir, rev, err);
+    }
+    if (rc == 0) {
         bool same = git_reference_name_to_id(&head, repo, "HEAD") == 0 &&
                     git_oid_equal(&head, &want);
         if (!same)
             rc = checkout(repo, &want, err);
         *changed = rc == 0 && !same;
-        if (rc == 0)
-            git_oid_tostr(rev, 41, &want);
+        if (rc != 0)
+            rev[0] = '\0';
     }
     git_object_free(peeled);
     git_repository_free(repo);

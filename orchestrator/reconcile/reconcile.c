@@ -79,21 +79,10 @@ static int check_selection(const struct wsl_reconcile *r, const struct wsl_rc_op
     return 0;
 }
 
-int wsl_reconcile_load(const struct wsl_rc_opts *o, struct wsl_reconcile **out,
-                       struct wsl_err *err)
+/* Check every selected application against the policies (into r->policy). */
+static int check_policies(struct wsl_reconcile *r, const struct wsl_rc_opts *o,
+                          struct wsl_err *err)
 {
-    struct wsl_reconcile *r = wsl_xcalloc(1, sizeof *r);
-    *out = r;
-    r->repo = wsl_repo_load(o->paths, o->npaths, wsl_providers());
-    if (r->repo->diags.errors)
-        return wsl_err_set(err, WSL_E_INVALID, "the manifests have %zu error%s",
-                           r->repo->diags.errors, r->repo->diags.errors == 1 ? "" : "s");
-    int rc = check_selection(r, o, err);
-    if (rc == 0)
-        rc = wsl_state_open(o->state, &r->state, err);
-    if (rc != 0)
-        return rc;
-    wsl_git_head(o->npaths ? o->paths[0] : ".", r->revision);
     struct wsl_policy_check pc = {r->repo, history, r->state, (int64_t)time(NULL)};
     for (size_t i = 0; i < r->repo->apps.n; i++) {
         const struct wsl_app *a = r->repo->apps.v[i];
@@ -104,13 +93,51 @@ int wsl_reconcile_load(const struct wsl_rc_opts *o, struct wsl_reconcile **out,
     if (r->policy.errors)
         return wsl_err_set(err, WSL_E_POLICY, "%zu policy rule violation%s: nothing was planned",
                            r->policy.errors, r->policy.errors == 1 ? "" : "s");
-    collect(r, o);
     return 0;
+}
+
+int wsl_reconcile_load(const struct wsl_rc_opts *o, struct wsl_reconcile **out,
+                       struct wsl_err *err)
+{
+    struct wsl_reconcile *r = wsl_xcalloc(1, sizeof *r);
+    *out = r;
+    if (o->repo) {
+        r->repo = o->repo;
+        r->state = o->st;
+        snprintf(r->revision, sizeof r->revision, "%s", o->revision ? o->revision : "");
+        int rc = check_selection(r, o, err);
+        if (rc == 0)
+            collect(r, o);
+        return rc;
+    }
+    r->repo = wsl_repo_load(o->paths, o->npaths, wsl_providers());
+    r->owns_repo = true;
+    if (r->repo->diags.errors)
+        return wsl_err_set(err, WSL_E_INVALID, "the manifests have %zu error%s",
+                           r->repo->diags.errors, r->repo->diags.errors == 1 ? "" : "s");
+    int rc = check_selection(r, o, err);
+    if (rc == 0 && o->st) {
+        r->state = o->st;
+    } else if (rc == 0) {
+        rc = wsl_state_open(o->state, &r->state, err);
+        r->owns_state = rc == 0;
+    }
+    if (rc != 0)
+        return rc;
+    if (o->revision)
+        snprintf(r->revision, sizeof r->revision, "%s", o->revision);
+    else
+        wsl_git_head(o->npaths ? o->paths[0] : ".", r->revision);
+    rc = check_policies(r, o, err);
+    if (rc == 0)
+        collect(r, o);
+    return rc;
 }
 
 static int plan_item(struct wsl_reconcile *r, struct wsl_placement_item *it,
                      const struct wsl_rc_opts *o)
 {
+    wsl_err_clear(&it->err);
     const char *provider = it->target->spec.provider_name;
     it->driver = wsl_driver_find(provider);
     if (!it->driver) {
@@ -144,18 +171,20 @@ static int plan_item(struct wsl_reconcile *r, struct wsl_placement_item *it,
     return rc;
 }
 
+int wsl_reconcile_plan_item(struct wsl_reconcile *r, struct wsl_placement_item *it,
+                            const struct wsl_rc_opts *o)
+{
+    it->rc = plan_item(r, it, o);
+    if (it->rc)
+        wsl_err_prefix(&it->err, "%s at %s", it->app->metadata.name, it->target->metadata.name);
+    return it->rc;
+}
+
 size_t wsl_reconcile_plan(struct wsl_reconcile *r, const struct wsl_rc_opts *o)
 {
     size_t failed = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        struct wsl_placement_item *it = &r->v[i];
-        it->rc = plan_item(r, it, o);
-        if (it->rc) {
-            wsl_err_prefix(&it->err, "%s at %s", it->app->metadata.name,
-                           it->target->metadata.name);
-            failed++;
-        }
-    }
+    for (size_t i = 0; i < r->n; i++)
+        failed += wsl_reconcile_plan_item(r, &r->v[i], o) != 0;
     return failed;
 }
 
@@ -224,6 +253,7 @@ int wsl_reconcile_apply(struct wsl_reconcile *r, struct wsl_placement_item *it,
     opts->record = record;
     opts->progress = j.progress ? forward_progress : NULL;
     opts->ctx = &j;
+    opts->revision = r->revision[0] ? r->revision : NULL;
     rc = wsl_apply_run(it->driver, it->conn, it->app, &it->plan, opts, res, err);
     json_t *end = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "type", "apply.end", "result",
                             rc == 0 ? "ok" : "error", "ok", (json_int_t)res->ok, "failed",
@@ -256,7 +286,9 @@ void wsl_reconcile_free(struct wsl_reconcile *r)
     }
     free(r->v);
     wsl_diags_free(&r->policy);
-    wsl_state_close(r->state);
-    wsl_repo_free(r->repo);
+    if (r->owns_state)
+        wsl_state_close(r->state);
+    if (r->owns_repo)
+        wsl_repo_free(r->repo);
     free(r);
 }

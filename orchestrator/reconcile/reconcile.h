@@ -24,6 +24,12 @@ struct wsl_rc_opts {
     const char *state;        /* state spec for wsl_state_open() (NULL: the default) */
     int64_t lock_wait_ms;     /* how long to wait for a target's lock (0: fail at once) */
     bool lock;                /* take the targets' locks before planning (apply) */
+    /* `wissel serve`: a repository already loaded and checked against the policies, the
+     * state store of the calling thread, and the revision they are at. All borrowed (not
+     * freed with the reconcile); paths are then unused and no policy is checked again. */
+    struct wsl_repo *repo;
+    struct wsl_state *st;
+    const char *revision;
 };
 
 struct wsl_placement_item {
@@ -46,6 +52,7 @@ struct wsl_reconcile {
     struct wsl_placement_item *v;   /* the placements, in repository order */
     size_t n;
     char revision[41];              /* git HEAD of the first path, "" when not in git */
+    bool owns_repo, owns_state;     /* false when borrowed from the options */
 };
 
 /* Load the repository, open the state and check the policies. Returns 0 with *out set;
@@ -57,6 +64,10 @@ int wsl_reconcile_load(const struct wsl_rc_opts *o, struct wsl_reconcile **out,
 /* Plan every placement (taking its lock first when o->lock). Each item keeps its own
  * result; returns the number of placements that could not be planned. */
 size_t wsl_reconcile_plan(struct wsl_reconcile *r, const struct wsl_rc_opts *o);
+/* Plan one placement, for callers that plan and apply one at a time (and free each plan,
+ * wsl_plan_free(&it->plan), once applied): sets it->rc and it->err and returns it->rc. */
+int wsl_reconcile_plan_item(struct wsl_reconcile *r, struct wsl_placement_item *it,
+                            const struct wsl_rc_opts *o);
 /* Apply one planned placement under its lock: journal apply.start, the actions (fenced by
  * the lock), apply.end with the outcome and health. opts->progress (may be NULL) is called
  * with opts->ctx; opts->record and opts->target are set here. */

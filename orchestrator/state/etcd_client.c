@@ -58,6 +58,7 @@ static struct wsl_http *handle(struct wsl_etcd *c, size_t i, struct wsl_err *err
         .timeout_ms = c->attempt_timeout_ms,
         .total_timeout_ms = c->attempt_timeout_ms,
         .max_retries = -1, /* we fail over to the next member instead */
+        .survives_cancel = true, /* the journal records how a stop ended things */
         .max_response_bytes = 64u << 20,
     };
     c->http[i] = wsl_http_new(&o, err);

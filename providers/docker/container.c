@@ -294,7 +294,8 @@ int dk_published_port(const json_t *labels, const char *port)
 
 /* The create body of o with env, its port bindings chosen from used (label into ports). */
 static json_t *create_body(const struct wsl_conn *c, const struct wsl_object *o, json_t *env,
-                           json_t *used, const char *gen, struct wsl_buf *ports)
+                           json_t *used, const char *gen, const char *rev,
+                           struct wsl_buf *ports)
 {
     const json_t *spec = spec_of(o);
     const char *net = json_string_value(json_object_get(spec, "Network"));
@@ -317,6 +318,8 @@ static json_t *create_body(const struct wsl_conn *c, const struct wsl_object *o,
     json_object_set_new(labels, DK_LABEL_PORTS, json_string(wsl_buf_str(ports)));
     if (*gen)
         json_object_set_new(labels, DK_LABEL_GENERATE, json_string(gen));
+    if (rev) /* not in the rendered body: no fingerprint, no drift */
+        json_object_set_new(labels, WSL_MARK_REVISION, json_string(rev));
     free(canon);
     json_t *host = json_pack("{s:o, s:{s:s}, s:O, s:s}", "PortBindings", bindings,
                              "RestartPolicy", "Name", "unless-stopped", "Mounts",
@@ -414,7 +417,7 @@ static int create_start(struct wsl_conn *c, const char *name, const json_t *body
 
 /* Create and start name with free ports (retrying ports the engine cannot bind). */
 static int launch(struct wsl_conn *c, const struct wsl_object *o, const char *name, json_t *env,
-                  const char *gen, char id[128], struct wsl_err *err)
+                  const char *gen, const char *rev, char id[128], struct wsl_err *err)
 {
     pthread_mutex_lock(&c->port_lock);
     json_t *used = NULL;
@@ -422,7 +425,7 @@ static int launch(struct wsl_conn *c, const struct wsl_object *o, const char *na
     struct wsl_buf ports = WSL_BUF_INIT;
     for (int tries = 0; rc == 0 && tries < PORT_TRIES; tries++) {
         wsl_buf_reset(&ports);
-        json_t *body = create_body(c, o, json_incref(env), used, gen, &ports);
+        json_t *body = create_body(c, o, json_incref(env), used, gen, rev, &ports);
         if (strstr(wsl_buf_str(&ports), "=0")) {
             rc = wsl_err_set(err, WSL_E_CONFLICT, "%s: no free port left in %d-%d on %s "
                              "(all taken by containers or other programs)", name, c->port_lo,
@@ -510,18 +513,18 @@ static int clear_name(struct wsl_conn *c, const char *name, struct wsl_err *err)
 }
 
 static int replace(struct wsl_conn *c, const struct wsl_object *want, const char *old_id,
-                   json_t *env, const char *gen, struct wsl_err *err)
+                   json_t *env, const char *gen, const char *rev, struct wsl_err *err)
 {
     char id[128] = "", next[300];
     bool stop_first = !strcmp(wsl_json_path_str(want->body, "Spec.Rollout", ""), "stop-first");
     if (stop_first) {
         int rc = dk_container_delete(c, old_id, err);
-        return rc ? rc : launch(c, want, want->name, env, gen, id, err);
+        return rc ? rc : launch(c, want, want->name, env, gen, rev, id, err);
     }
     snprintf(next, sizeof next, "%s%s", want->name, DK_NEXT_SUFFIX);
     int rc = clear_name(c, next, err);
     if (rc == 0)
-        rc = launch(c, want, next, env, gen, id, err);
+        rc = launch(c, want, next, env, gen, rev, id, err);
     if (rc)
         return rc;
     rc = wait_ready(c, id, want->name, err);
@@ -546,9 +549,9 @@ int dk_container_apply(struct wsl_conn *c, const struct wsl_action *a, struct ws
     if (rc == 0)
         rc = environment(c, spec_of(want), old_id, &env, &gen, err);
     if (rc == 0 && old_id)
-        rc = replace(c, want, old_id, env, gen, err);
+        rc = replace(c, want, old_id, env, gen, a->revision, err);
     else if (rc == 0 && (rc = clear_name(c, want->name, err)) == 0)
-        rc = launch(c, want, want->name, env, gen, id, err);
+        rc = launch(c, want, want->name, env, gen, a->revision, id, err);
     if (env) { /* it may hold secrets */
         size_t i;
         json_t *e;

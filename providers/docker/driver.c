@@ -9,6 +9,11 @@
  * a network's and a volume's {"Name", "Driver", "Labels"}. So a container stopped by
  * hand, or one whose image tag now names another image, is drift, and is replaced.
  * Volumes are observed as retain: a plan never deletes them.
+ *
+ * What it creates carries the label wissel.dev/revision, the git commit of the apply
+ * (struct wsl_action's revision), when the engine knows it. It is not in the rendered
+ * labels, so it is neither in the fingerprint nor drift (the engine's diff asks only that
+ * the desired labels be there).
  */
 #include "providers/docker/docker.h"
 #include "providers/secret.h"
@@ -148,12 +153,16 @@ static int generate_labels(json_t *labels, struct wsl_err *err)
 }
 
 /* Create a network or volume (they cannot change: an update leaves it as it is). */
-static int create_named(struct wsl_conn *c, const struct wsl_object *o, struct wsl_err *err)
+static int create_named(struct wsl_conn *c, const struct wsl_object *o, const char *rev,
+                        struct wsl_err *err)
 {
     bool net = !strcmp(o->kind, "network");
     json_t *body = json_deep_copy(o->body);
     json_object_set_new(json_object_get(body, "Labels"), WSL_MARK_FINGERPRINT,
                         json_string(o->fingerprint));
+    if (rev)
+        json_object_set_new(json_object_get(body, "Labels"), WSL_MARK_REVISION,
+                            json_string(rev));
     if (!net && generate_labels(json_object_get(body, "Labels"), err) != 0) {
         json_decref(body);
         return WSL_E_INTERNAL;
@@ -196,7 +205,7 @@ static int dk_apply(struct wsl_conn *c, const struct wsl_app *app, const struct 
     bool container = !strcmp(o->kind, "container");
     switch (a->type) {
     case WSL_ACT_CREATE:
-        return container ? dk_container_apply(c, a, err) : create_named(c, o, err);
+        return container ? dk_container_apply(c, a, err) : create_named(c, o, a->revision, err);
     case WSL_ACT_UPDATE:
         return container ? dk_container_apply(c, a, err) : 0;
     case WSL_ACT_DELETE:

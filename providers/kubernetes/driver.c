@@ -13,7 +13,10 @@
  * a small pool of HTTP clients, each with its own lock, and a request takes a free one.
  *
  * The desired object's fingerprint travels as the annotation wissel.dev/fingerprint (a
- * SHA-256 in hex is longer than a label value may be).
+ * SHA-256 in hex is longer than a label value may be); the git commit the apply was made
+ * from (struct wsl_action's revision) as the annotation wissel.dev/revision, in the
+ * object's own metadata only. Neither is in the rendered body, so the engine's diff (the
+ * desired body a subset of the observed one) never sees them as drift.
  *
  * Generated credentials. A Secret annotated wissel.dev/generate (resources.c) is created
  * first with random values for the keys the annotation names, under the field manager
@@ -406,6 +409,9 @@ static int apply_object(struct wsl_conn *c, const struct wsl_app *app,
     if (!ann)
         json_object_set_new(meta, "annotations", ann = json_object());
     json_object_set_new(ann, WSL_MARK_FINGERPRINT, json_string(o->fingerprint));
+    if (a->revision) /* the object's own metadata only: a pod template is left alone, so a
+                        new revision by itself restarts no pods */
+        json_object_set_new(ann, WSL_MARK_REVISION, json_string(a->revision));
     struct wsl_buf url = WSL_BUF_INIT;
     object_url(k, wsl_k8s_namespace(c->cfg, app), o->name, &url);
     wsl_buf_printf(&url, "?fieldManager=wissel%s", a->force ? "&force=true" : "");

@@ -27,6 +27,9 @@ cp -r "$ROOT/tests/fixtures/docker" "$work/repo"
 repo=$work/repo st=$work/state
 sed -i "s|name: dock-a}|name: $ta}|" "$repo/targets.yaml"
 sed -i "s|primary: dock-a|primary: $ta|" "$repo/app.yaml"
+# The manifests are a git repository: what apply creates carries its commit.
+g() { GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git -C "$repo" -c user.name=t -c user.email=t@wissel.invalid -c commit.gpgsign=false "$@"; }
+g init -q && g add -A && g commit -qm "docker_apply: first" || fail "the manifests folder could not be made a git repository"
 # ids of target $1's containers of workload $2, and the host:port of each
 ids_of() { docker ps -q --filter "label=wissel.dev/target=$1" --filter "label=wissel.dev/workload=$2" | sort; }
 addrs_of() {
@@ -48,8 +51,13 @@ check "the app answers over HTTP on its published ports (127.0.30.1, from the Ta
 check "the file was copied in and the variables set (\$\$ is a literal \$)" \
     bash -c 'docker cp "$1-shop-web-0:/etc/web/web.conf" - | tar -xO | grep -qx "name = web" &&
              docker inspect "$1-shop-web-0" --format "{{json .Config.Env}}" | grep -q "\"PRICE=costs \$5\""' _ "$ta"
+check "containers, network and volume carry the commit they were applied from (label wissel.dev/revision)" \
+    bash -c '[[ $2 =~ ^[0-9a-f]{40}$ ]] && docker inspect "$1-shop-web-0" --format "{{index .Config.Labels \"wissel.dev/revision\"}}" | grep -qx "$2" &&
+             [ "$(docker network ls -q --filter label=wissel.dev/target=$1 --filter label=wissel.dev/revision=$2 | wc -l)" = 1 ] &&
+             [ "$(docker volume ls -q --filter label=wissel.dev/target=$1 --filter label=wissel.dev/revision=$2)" = "$1-shop-data" ]' _ "$ta" "$(g rev-parse HEAD)"
+g commit -q --allow-empty -m "docker_apply: nothing changed"
 run_wissel plan --state "$st" --detailed-exitcode "$repo"
-check "a second plan has no changes" bash -c '[ "$1" = 0 ] && grep -q "5 unchanged" <<<"$2"' _ "$RC" "$OUT"
+check "a second plan, after a new empty commit, has no changes" bash -c '[ "$1" = 0 ] && grep -q "5 unchanged" <<<"$2"' _ "$RC" "$OUT"
 
 # data in the volume, through a container that mounts it (the image has no shell)
 echo "kept-$$" >"$work/marker"

@@ -4,6 +4,8 @@
  *
  *   git_source URL REF DIR [user=U] [password_file=F] [ca=F] [key=F] [known_hosts=F]
  *
+ * REF as in struct wsl_git_source: a branch, a tag, a commit id or "semver:RANGE".
+ *
  * Prints "<commit> changed|unchanged" and exits 0, or "error <code>: <message>" (and the
  * hint) and exits 1.
  */

@@ -3,7 +3,9 @@
 # objects and the application becomes healthy (Pods Ready through kwok, databases ready,
 # claims bound); the generated password never shows and never changes; a second plan is
 # empty; a changed image rolls out; an object edited by hand is drift and restored; a
-# removed workload is pruned; the limited user's 403 is a clear error.
+# removed workload is pruned; the limited user's 403 is a clear error. The manifests are a
+# git repository: what an apply creates or changes carries its commit as the annotation
+# wissel.dev/revision (not on the pod template), and a new commit alone plans nothing.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/env/lib.sh"
 env_require k8s
@@ -21,6 +23,9 @@ tgt="cluster-a-$$"
 sed -i "s|    context: cluster-a|    kubeconfig: $KUBECONFIG_TEST\n    context: cluster-a|; s|namespace: wissel-render|namespace: $ns|; s|name: cluster-a}|name: $tgt}|" \
     "$repo/targets.yaml"
 sed -i "s|primary: cluster-a|primary: $tgt|" "$repo/app.yaml"
+g() { GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git -C "$repo" -c user.name=t -c user.email=t@wissel.invalid -c commit.gpgsign=false "$@"; }
+g init -q && g add -A && g commit -qm "k8s_apply: first" || fail "the manifests folder could not be made a git repository"
+rev1=$(g rev-parse HEAD)
 
 run_wissel apply -y --timeout 2m --state "$st" "$repo"; [ "$RC" = 0 ] || printf "# %s\n" "$OUT" "$ERR" | tail -5
 check "apply onto cluster-a succeeds and waits until healthy" \
@@ -43,16 +48,27 @@ check "the database's password was generated: 32 characters" \
 check "the Deployment takes it from the Secret, never as text" \
     bash -c '! k get deploy shop-web -n "$1" -o json | grep -q "$2" &&
              k get deploy shop-web -n "$1" -o jsonpath={.spec.template.spec.containers[0].env[?\(@.name==\"DB_PASSWORD\"\)].valueFrom.secretKeyRef.name} | grep -qx shop-web-db' _ "$ns" "$first_pw"
+check "the objects carry the commit they were applied from (annotation wissel.dev/revision)" \
+    bash -c '[[ $2 =~ ^[0-9a-f]{40}$ ]] &&
+             [ "$(k get deploy shop-web -n "$1" -o jsonpath={.metadata.annotations.wissel\\.dev/revision})" = "$2" ] &&
+             [ "$(k get svc shop-web -n "$1" -o jsonpath={.metadata.annotations.wissel\\.dev/revision})" = "$2" ]' _ "$ns" "$rev1"
+check "the pod template does not carry it (a new revision alone restarts no pods)" \
+    bash -c '! k get deploy shop-web -n "$1" -o jsonpath={.spec.template.metadata} | grep -q "wissel.dev/revision"' _ "$ns"
+g commit -q --allow-empty -m "k8s_apply: nothing changed"
 run_wissel plan --state "$st" --detailed-exitcode "$repo"; [ "$RC" = 0 ] || printf "# %s\n" "$OUT" "$ERR" | tail -20
-check "a second plan has no changes" bash -c '[ "$1" = 0 ] && grep -q "14 unchanged" <<<"$2"' _ "$RC" "$OUT"
+check "a second plan, after a new empty commit, has no changes" bash -c '[ "$1" = 0 ] && grep -q "14 unchanged" <<<"$2"' _ "$RC" "$OUT"
 check "neither the plan nor the journal holds the password" \
     bash -c '! grep -q "$1" <<<"$2" && ! grep -rq "$1" "$3"' _ "$first_pw" "$OUT$ERR" "$st"
 
 sed -i 's|image: wissel-test/web:1|image: wissel-test/web:2|' "$repo/web.score.yaml"
+g commit -qam "k8s_apply: web:2"
 run_wissel apply -y --timeout 2m --state "$st" "$repo"; [ "$RC" = 0 ] || printf "# %s\n" "$OUT" "$ERR" | tail -5
 check "a changed image rolls out" \
     bash -c '[ "$1" = 0 ] && [ "$(k get deploy shop-web -n "$2" -o jsonpath={.spec.template.spec.containers[0].image})" = wissel-test/web:2 ]' \
     _ "$RC" "$ns"
+check "the changed Deployment carries the new commit; the unchanged Service keeps the first" \
+    bash -c '[ "$(k get deploy shop-web -n "$1" -o jsonpath={.metadata.annotations.wissel\\.dev/revision})" = "$2" ] &&
+             [ "$(k get svc shop-web -n "$1" -o jsonpath={.metadata.annotations.wissel\\.dev/revision})" = "$3" ]' _ "$ns" "$(g rev-parse HEAD)" "$rev1"
 
 # A hand edit of a field wissel set (no pod churn: the test is about drift, not rollouts).
 k label svc shop-web -n "$ns" app.kubernetes.io/name=edited-by-hand --overwrite >/dev/null

@@ -2,8 +2,9 @@
  * test_apply.c — the engine's apply against the scripted in-process driver: parallelism
  * and its bound, dependency order under parallelism, retries of transient failures, the
  * stop on a hard failure, the journal's start/end pairs (also on failures, time-outs and a
- * failing journal), the health wait, and a crash between actions followed by a re-run that
- * converges without duplicate creates.
+ * failing journal), the health wait, a crash between actions followed by a re-run that
+ * converges without duplicate creates, and the revision handed to the driver with each
+ * action (and kept out of the plan: a new commit that changes nothing plans nothing).
  */
 #include "lib/json.h"
 #include "orchestrator/engine/apply.h"
@@ -524,6 +525,62 @@ static void crash_after_a_change_landed_converges(void **state)
     rerun_after_crash(*state, true);
 }
 
+/* --- the revision ---------------------------------------------------------------------- */
+
+#define REV1 "1111111111111111111111111111111111111111"
+#define REV2 "2222222222222222222222222222222222222222"
+
+static void assert_revision(struct fixture *f, const char *kind, const char *name,
+                            const char *want)
+{
+    char got[41];
+    scripted_revision(f->s, kind, name, got);
+    if (strcmp(got, want))
+        fail_msg("%s/%s: the driver's action carried revision \"%s\", want \"%s\"", kind,
+                 name, got, want);
+}
+
+static void the_revision_reaches_the_driver(void **state)
+{
+    struct fixture *f = *state;
+    want_app(f->s);
+    f->opts.revision = REV1;
+    assert_code(plan_and_apply(f), 0, &f->err);
+    const char *objs[][2] = {{"Namespace", "shop"}, {"ConfigMap", "web"}, {"Secret", "web"},
+                             {"Deployment", "web"}, {"Service", "web"}, {"Ingress", "web"},
+                             {"Volume", "x0"}, {"Volume", "x3"}};
+    for (size_t i = 0; i < sizeof objs / sizeof *objs; i++)
+        assert_revision(f, objs[i][0], objs[i][1], REV1);
+    json_t *ann = json_object_get(json_object_get(scripted_body(f->s, "Deployment", "web"),
+                                                  "metadata"), "annotations");
+    assert_string_equal(json_string_value(json_object_get(ann, WSL_MARK_REVISION)), REV1);
+    /* Not in the plan's bodies: a new commit that changes nothing plans nothing, though
+     * the objects carry the old revision. */
+    int calls = scripted_calls_total(f->s);
+    f->opts.revision = REV2;
+    assert_code(plan_and_apply(f), 0, &f->err);
+    assert_int_equal(f->plan.count[WSL_ACT_NOOP], 10);
+    assert_int_equal(scripted_calls_total(f->s), calls);
+    /* What does change is applied with the new revision; the rest keep theirs. */
+    scripted_edit(f->s, "Deployment", "web", "replicas", "5");
+    assert_code(plan_and_apply(f), 0, &f->err);
+    assert_int_equal(f->plan.count[WSL_ACT_UPDATE], 1);
+    assert_revision(f, "Deployment", "web", REV2);
+    assert_revision(f, "Service", "web", REV1);
+    /* None known ("" as NULL): the action carries none. */
+    f->opts.revision = "";
+    scripted_edit(f->s, "Deployment", "web", "replicas", "6");
+    assert_code(plan_and_apply(f), 0, &f->err);
+    assert_revision(f, "Deployment", "web", "");
+    /* Not a commit id: refused before any action. */
+    calls = scripted_calls_total(f->s);
+    f->opts.revision = "main";
+    scripted_edit(f->s, "Deployment", "web", "replicas", "7");
+    assert_code(plan_and_apply(f), WSL_E_INVALID, &f->err);
+    assert_non_null(strstr(f->err.msg, "main"));
+    assert_int_equal(scripted_calls_total(f->s), calls);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -544,6 +601,7 @@ int main(void)
         T(health_times_out_with_the_reason),
         T(crash_between_actions_converges),
         T(crash_after_a_change_landed_converges),
+        T(the_revision_reaches_the_driver),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

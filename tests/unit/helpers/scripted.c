@@ -27,6 +27,7 @@ struct tally {
     char *key;
     int creates, calls;
     int fail_code, fail_times;
+    char revision[41]; /* what the last apply call carried ("" none) */
 };
 
 struct scripted {
@@ -361,6 +362,13 @@ static int perform(struct scripted *s, const struct wsl_action *a, struct tally 
     if (a->type == WSL_ACT_UPDATE && !have)
         return wsl_err_set(err, WSL_E_NOTFOUND, "%s/%s does not exist", o->kind, o->name);
     json_t *body = as_stored(s, want->body, have ? have->body : NULL);
+    json_t *meta = json_object_get(body, "metadata");
+    if (a->revision && json_is_object(meta)) { /* as the Kubernetes driver records it */
+        if (!json_is_object(json_object_get(meta, "annotations")))
+            json_object_set_new(meta, "annotations", json_object());
+        json_object_set_new(json_object_get(meta, "annotations"), WSL_MARK_REVISION,
+                            json_string(a->revision));
+    }
     if (have)
         wsl_objset_remove(&s->world, have);
     struct wsl_object *n = copy_into(&s->world, want);
@@ -422,6 +430,7 @@ static int sc_apply(struct wsl_conn *c, const struct wsl_app *app, const struct 
     struct tally *t = tally(s, o->kind, o->name);
     t->calls++;
     s->calls++;
+    snprintf(t->revision, sizeof t->revision, "%s", a->revision ? a->revision : "");
     if (++s->inflight > s->max_inflight)
         s->max_inflight = s->inflight;
     wsl_buf_printf(&s->trace, "+%s %s/%s\n", type, o->kind, o->name);
@@ -484,6 +493,13 @@ int scripted_creates(struct scripted *s, const char *kind, const char *name)
     int n = tally(s, kind, name)->creates;
     pthread_mutex_unlock(&s->mu);
     return n;
+}
+
+void scripted_revision(struct scripted *s, const char *kind, const char *name, char out[41])
+{
+    pthread_mutex_lock(&s->mu);
+    snprintf(out, 41, "%s", tally(s, kind, name)->revision);
+    pthread_mutex_unlock(&s->mu);
 }
 
 int scripted_calls(struct scripted *s, const char *kind, const char *name)

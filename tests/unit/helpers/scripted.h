@@ -9,7 +9,8 @@
  *   render   copies of the wanted objects, in the order they were wanted
  *   observe  copies of the existing objects, complete unless told otherwise
  *   apply    create / update / delete in memory; a create adds server fields to the body
- *            ("status", metadata.uid) so that drift detection must ignore them; a create
+ *            ("status", metadata.uid) and the action's revision as an annotation, so that
+ *            drift detection must ignore them; a create
  *            of an object that exists fails with WSL_E_CONFLICT, as a real API's 409
  *   health   answers from a script (READY when none)
  *
@@ -99,6 +100,11 @@ void scripted_fail_health(struct scripted *s, int code, int times);
  * crash before landing; a create of an object that exists is counted: it is the duplicate
  * these counters are there to catch). */
 int scripted_creates(struct scripted *s, const char *kind, const char *name);
+/* The revision the last apply call for kind/name carried (struct wsl_action's), "" when
+ * it had none or there was no call. A create or update also records it on the object, as
+ * the annotation WSL_MARK_REVISION in its metadata (when its body has a metadata object),
+ * the way the Kubernetes driver does. */
+void scripted_revision(struct scripted *s, const char *kind, const char *name, char out[41]);
 /* Apply calls made for kind/name, and in all. */
 int scripted_calls(struct scripted *s, const char *kind, const char *name);
 int scripted_calls_total(struct scripted *s);
