@@ -167,7 +167,6 @@ static size_t pass(struct worker *w, struct wsl_state *st, struct gen *g, char *
     struct wsl_err err = {0};
     size_t failed = 0;
     const char *provider = "";
-    wsl_status_pass_started(c->o.status);
     int rc = wsl_reconcile_load(&o, &r, &err);
     for (size_t i = 0; rc == 0 && i < r->n; i++) {
         if (stopping(c) || leader_lost(c))
@@ -413,8 +412,9 @@ static void hint_first_diag(struct wsl_err *err, const struct wsl_diags *d)
     wsl_err_hint(err, "%s:%d:%d: %s", g->file ? g->file : "", g->line, g->col, g->msg);
 }
 
-/* Load and check the manifests at the fetched revision into a new generation. */
-static void load(struct wsl_ctl *c)
+/* Load and check the manifests at the fetched revision into a new generation; true when
+ * it was handed to the workers. */
+static bool load(struct wsl_ctl *c)
 {
     char **buf = wsl_xcalloc(c->o.npaths + 1, sizeof *buf);
     struct wsl_rc_opts o = load_opts(c, buf);
@@ -432,7 +432,7 @@ static void load(struct wsl_ctl *c)
         reject(c, g->rev, err.msg, err.hint);
         wsl_reconcile_free(g->r);
         free(g);
-        return;
+        return false;
     }
     if (!c->gen || strcmp(c->gen->rev, g->rev)) {
         record(c, "serve.revision", g->rev, NULL);
@@ -442,6 +442,7 @@ static void load(struct wsl_ctl *c)
     gen_unref(c, c->gen);
     c->gen = g;
     publish(c, g);
+    return true;
 }
 
 static int accept_signed(void *ctx, const char *dir, const char *rev, struct wsl_err *err)
@@ -456,8 +457,9 @@ static int accept_signed(void *ctx, const char *dir, const char *rev, struct wsl
     return rc;
 }
 
-/* Fetch; on a new (and, when required, trusted) revision, load it. */
-static void fetch(struct wsl_ctl *c)
+/* Fetch; on a new (and, when required, trusted) revision, load it. True when a new
+ * generation went to the workers. */
+static bool fetch(struct wsl_ctl *c)
 {
     char rev[41] = "";
     bool changed = false;
@@ -472,15 +474,15 @@ static void fetch(struct wsl_ctl *c)
     int rc = wsl_git_sync(&s, rev, &changed, &err);
     wsl_status_fetch(c->o.status, c->refused ? 0 : rc, rev, err.msg, wsl_monotonic_ms() - t0);
     if (c->refused)
-        return; /* fetched, but not trusted: what runs stays as it is */
+        return false; /* fetched, but not trusted: what runs stays as it is */
     if (rc != 0) {
         wsl_log(WSL_LOG_ERROR, "serve", "git fetch failed", "reason", err.msg, NULL);
-        return;
+        return false;
     }
     if (!strcmp(rev, c->fetched) && c->gen)
-        return;
+        return false;
     snprintf(c->fetched, sizeof c->fetched, "%s", rev);
-    load(c);
+    return load(c);
 }
 
 static int64_t jittered(struct wsl_ctl *c, int64_t ms)
@@ -525,10 +527,8 @@ static void lead(struct wsl_ctl *c)
     while (!stopping(c) && !leader_lost(c)) {
         int64_t now = wsl_monotonic_ms();
         if (now >= next_fetch) {
-            if (c->o.git)
-                fetch(c);
-            else
-                load(c); /* paths on disk: read them again */
+            bool reconciling = c->o.git ? fetch(c) : load(c); /* on disk: read again */
+            wsl_status_trigger_done(c->o.status, reconciling);
             next_fetch = wsl_monotonic_ms() + jittered(c, c->o.interval_ms);
         }
         if (now >= next_drift) {

@@ -164,7 +164,7 @@ static void get(struct wsl_routes *r, const struct wsl_srv_request *req,
         return text(res, 200, "ok");
     if (!strcmp(p, "/readyz"))
         return wsl_status_ready(r->status) ? text(res, 200, "ready")
-                                           : text(res, 503, "not ready: no revision loaded yet");
+                                           : text(res, 503, "not ready: a standby, or no revision loaded yet");
     if (!strcmp(p, "/metrics")) {
         res->status = 200;
         res->content_type = "text/plain; version=0.0.4; charset=utf-8";

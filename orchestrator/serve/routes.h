@@ -2,8 +2,8 @@
  * routes.h — what `wissel serve` answers over HTTP (orchestrator/server/server.h):
  *
  *   GET  /healthz                 200 while the process runs
- *   GET  /readyz                  200 once the first revision is loaded (or as a standby),
- *                                 503 before
+ *   GET  /readyz                  200 once the leader has loaded the first revision; 503
+ *                                 before, and on a standby (webhooks go to the leader)
  *   GET  /metrics                 Prometheus text format (orchestrator/serve/status.h)
  *   GET  /api/v1/applications     every placement's last reconcile and health (JSON)
  *   GET  /api/v1/targets          every target's reachability (JSON)

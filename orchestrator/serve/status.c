@@ -55,7 +55,7 @@ struct wsl_status {
     bool sig_checked, sig_ok, leading, ready;
     uint64_t fetch_ok, fetch_errors, sig_rejections, loads_failed;
     double fetch_last_ts, fetch_seconds;
-    int64_t trigger_at;       /* monotonic ms of a pending trigger, 0: none */
+    double trigger_at;        /* monotonic seconds of a pending trigger, 0: none */
     double trigger_latency_s; /* the last measured, -1: none yet */
 };
 
@@ -168,13 +168,14 @@ void wsl_status_leader(struct wsl_status *s, bool leading)
 {
     pthread_mutex_lock(&s->mu);
     s->leading = leading;
+    s->ready = false; /* a new leadership is ready once it has loaded a revision */
     pthread_mutex_unlock(&s->mu);
 }
 
 bool wsl_status_ready(struct wsl_status *s)
 {
     pthread_mutex_lock(&s->mu);
-    bool r = s->ready;
+    bool r = s->leading && s->ready;
     pthread_mutex_unlock(&s->mu);
     return r;
 }
@@ -195,21 +196,27 @@ void wsl_status_webhook(struct wsl_status *s, const char *kind, const char *verd
     pthread_mutex_unlock(&s->mu);
 }
 
+static double monotonic_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void wsl_status_trigger(struct wsl_status *s)
 {
     pthread_mutex_lock(&s->mu);
-    if (!s->trigger_at)
-        s->trigger_at = wsl_monotonic_ms();
+    if (s->trigger_at <= 0)
+        s->trigger_at = monotonic_s();
     pthread_mutex_unlock(&s->mu);
 }
 
-void wsl_status_pass_started(struct wsl_status *s)
+void wsl_status_trigger_done(struct wsl_status *s, bool reconciling)
 {
     pthread_mutex_lock(&s->mu);
-    if (s->trigger_at) {
-        s->trigger_latency_s = (double)(wsl_monotonic_ms() - s->trigger_at) / 1000.0;
-        s->trigger_at = 0;
-    }
+    if (s->trigger_at > 0 && reconciling)
+        s->trigger_latency_s = monotonic_s() - s->trigger_at;
+    s->trigger_at = 0;
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -528,7 +535,7 @@ json_t *wsl_status_source_json(struct wsl_status *s)
     pthread_mutex_lock(&s->mu);
     json_t *o = json_pack("{s:s?, s:s?, s:s, s:s, s:b, s:b, s:I, s:I}", "url", s->url, "ref",
                           s->ref, "revision", s->revision, "loaded_revision", s->loaded,
-                          "leader", s->leading, "ready", s->ready, "fetches_ok",
+                          "leader", s->leading, "ready", s->leading && s->ready, "fetches_ok",
                           (json_int_t)s->fetch_ok, "fetch_errors", (json_int_t)s->fetch_errors);
     if (s->fetch_error)
         json_object_set_new(o, "fetch_error", json_string(s->fetch_error));

@@ -35,16 +35,19 @@ void wsl_status_signature(struct wsl_status *s, const char *revision, bool accep
                           const char *signer_or_reason);
 /* The manifests at revision were loaded (rc 0) or refused (invalid, policy: msg). */
 void wsl_status_load(struct wsl_status *s, const char *revision, int rc, const char *msg);
-/* Leadership changed; ready once the first revision is loaded (or refused). */
+/* Leadership changed. Ready: leading, and the first revision loaded (or refused) since;
+ * a standby is not ready, so that a Service sends webhooks to the leader. */
 void wsl_status_leader(struct wsl_status *s, bool leading);
 bool wsl_status_ready(struct wsl_status *s);
 /* A webhook delivery was answered: kind ("github", ...) and verdict ("push", "ignored",
  * "unauthorized", "malformed", "too-large"). */
 void wsl_status_webhook(struct wsl_status *s, const char *kind, const char *verdict);
-/* A trigger (a webhook's push) was accepted; the next worker pass that starts after it
- * records how long it waited (the webhook-to-reconcile latency). */
+/* A trigger (a webhook's push) was accepted. The fetch it causes ends it: with
+ * reconciling true when the new revision was handed to the targets' workers, which
+ * records the time since the trigger (the webhook-to-reconcile latency); false when the
+ * fetch found nothing new to reconcile. */
 void wsl_status_trigger(struct wsl_status *s);
-void wsl_status_pass_started(struct wsl_status *s);
+void wsl_status_trigger_done(struct wsl_status *s, bool reconciling);
 
 /* One placement's reconcile ended. */
 struct wsl_placement_report {

@@ -101,9 +101,15 @@ static int k8s_open(const struct wsl_target *t, struct wsl_conn **out, struct ws
     const struct wsl_k8s_config *cfg = t->spec.config;
     struct wsl_kubeconfig *kc = NULL;
     struct wsl_conn *c = wsl_xcalloc(1, sizeof *c);
-    int rc = wsl_kubeconfig_load(cfg ? cfg->kubeconfig : NULL, &kc, err);
-    if (rc == 0)
-        rc = wsl_kube_resolve(kc, cfg ? cfg->context : NULL, &c->info, err);
+    const char *path = cfg ? cfg->kubeconfig : NULL, *context = cfg ? cfg->context : NULL;
+    int rc = 0;
+    if (wsl_kube_in_cluster_applies(path, context)) {
+        rc = wsl_kube_in_cluster(&c->info, err);
+    } else {
+        rc = wsl_kubeconfig_load(path, &kc, err);
+        if (rc == 0)
+            rc = wsl_kube_resolve(kc, context, &c->info, err);
+    }
     if (rc == 0) /* the first client now: a bad certificate or key fails here, not later */
         rc = wsl_kube_http(&c->info, &c->clients[0].http, err);
     wsl_kubeconfig_free(kc);

@@ -748,6 +748,77 @@ static void register_secrets(const struct wsl_kube_conn_info *info)
         wsl_log_secret(info->password);
 }
 
+/* --- in-cluster ------------------------------------------------------------------------ */
+
+#define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
+
+bool wsl_kube_in_cluster_applies(const char *kubeconfig, const char *context)
+{
+    const char *env = getenv("KUBECONFIG"), *home = getenv("HOME");
+    const char *host = getenv("KUBERNETES_SERVICE_HOST");
+    if ((kubeconfig && *kubeconfig) || (context && *context) || (env && *env) || !host || !*host)
+        return false;
+    if (!home || !*home)
+        return true;
+    struct wsl_buf path = WSL_BUF_INIT;
+    wsl_buf_printf(&path, "%s/.kube/config", home);
+    bool none = access(path.data, F_OK) != 0;
+    wsl_buf_free(&path);
+    return none;
+}
+
+/* One file of the ServiceAccount folder; *out NULL when optional and missing. */
+static int sa_file(const char *dir, const char *name, bool optional, char **out,
+                   struct wsl_err *err)
+{
+    struct wsl_buf path = WSL_BUF_INIT, b = WSL_BUF_INIT;
+    wsl_buf_printf(&path, "%s/%s", dir, name);
+    *out = NULL;
+    int rc = 0;
+    if (optional && access(path.data, F_OK) != 0)
+        goto done;
+    rc = wsl_read_file(path.data, 1 << 20, &b, err);
+    if (rc) {
+        wsl_err_hint(err, "in a Pod, mount the ServiceAccount token (automountServiceAccountToken), "
+                          "or name a kubeconfig in the Target");
+        goto done;
+    }
+    *out = wsl_buf_steal(&b);
+done:
+    wsl_buf_free(&path);
+    wsl_buf_free(&b);
+    return rc;
+}
+
+int wsl_kube_in_cluster(struct wsl_kube_conn_info *out, struct wsl_err *err)
+{
+    memset(out, 0, sizeof *out);
+    const char *dir = getenv("WISSEL_SERVICEACCOUNT_DIR");
+    const char *host = getenv("KUBERNETES_SERVICE_HOST");
+    const char *port = getenv("KUBERNETES_SERVICE_PORT");
+    dir = dir && *dir ? dir : SA_DIR;
+    struct wsl_buf server = WSL_BUF_INIT;
+    bool v6 = strchr(host ? host : "", ':') != NULL;
+    wsl_buf_printf(&server, "https://%s%s%s:%s", v6 ? "[" : "", host ? host : "",
+                   v6 ? "]" : "", port && *port ? port : "443");
+    out->server = wsl_buf_steal(&server);
+    out->context = wsl_xstrdup("in-cluster");
+    int rc = sa_file(dir, "token", false, &out->token, err);
+    if (rc == 0)
+        rc = sa_file(dir, "ca.crt", false, &out->ca_pem, err);
+    if (rc == 0)
+        rc = sa_file(dir, "namespace", true, &out->namespace_, err);
+    if (rc == 0 && !out->namespace_)
+        out->namespace_ = wsl_xstrdup("default");
+    if (out->token) {
+        rtrim(out->token);
+        register_secrets(out);
+    }
+    if (out->namespace_)
+        rtrim(out->namespace_);
+    return rc;
+}
+
 int wsl_kube_resolve(const struct wsl_kubeconfig *kc, const char *context,
                      struct wsl_kube_conn_info *out, struct wsl_err *err)
 {

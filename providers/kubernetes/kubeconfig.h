@@ -79,6 +79,20 @@ void wsl_kubeconfig_free(struct wsl_kubeconfig *kc);
 int wsl_kube_resolve(const struct wsl_kubeconfig *kc, const char *context,
                      struct wsl_kube_conn_info *out, struct wsl_err *err);
 
+/* In-cluster: inside a Pod, with no kubeconfig anywhere, wissel authenticates as the Pod's
+ * ServiceAccount, as kubectl and client-go do. It applies when the Target names neither
+ * a kubeconfig nor a context, KUBECONFIG is unset, ~/.kube/config does not exist, and
+ * KUBERNETES_SERVICE_HOST is set. */
+bool wsl_kube_in_cluster_applies(const char *kubeconfig, const char *context);
+
+/* The in-cluster connection into *out (zeroed first; free with wsl_kube_conn_info_free):
+ * server https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT (443 when unset), the
+ * token, CA and namespace from the ServiceAccount folder
+ * (/var/run/secrets/kubernetes.io/serviceaccount, or $WISSEL_SERVICEACCOUNT_DIR). The
+ * token is read at every connection: the kubelet rotates it. Errors: WSL_E_NOTFOUND or
+ * WSL_E_IO naming the file that is missing or cannot be read. */
+int wsl_kube_in_cluster(struct wsl_kube_conn_info *out, struct wsl_err *err);
+
 /* Free the strings of info and zero it (the struct belongs to the caller). */
 void wsl_kube_conn_info_free(struct wsl_kube_conn_info *info);
 

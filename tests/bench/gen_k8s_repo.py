@@ -10,7 +10,8 @@ one-app:   one Target (context cluster-a, named --target, createNamespace: true)
            each, replicas 0): N Deployments + N Services + the Namespace in one plan.
 many-apps: one Target (the same, createNamespace: false: the namespace is shared, made
            beforehand, as a Haven team namespace is) and N Applications app-0000.. of one
-           such workload each: N Deployments + N Services.
+           such workload each: N Deployments + N Services. With --contexts cluster-a,cluster-b
+           one Target per context (TARGET-cluster-a, ...), the apps dealt out in turn.
 kubectl-file: reads `kubectl get ... -o json --show-managed-fields` (Lists or objects)
            of objects wissel applied and writes the same objects as wissel sent them: of each object
            only the fields the field manager "wissel" owns (its managedFields entry), so no
@@ -31,8 +32,9 @@ import shutil
 import sys
 
 
-def target(name, kubeconfig, namespace, create):
-    return f"""# cluster-a of tests/env.
+def target(name, kubeconfig, namespace, create, context="cluster-a"):
+    return f"""---
+# {context} of tests/env.
 apiVersion: wissel.dev/v1
 kind: Target
 metadata: {{name: {name}}}
@@ -41,7 +43,7 @@ spec:
   jurisdiction: NL
   kubernetes:
     kubeconfig: {kubeconfig}
-    context: cluster-a
+    context: {context}
     namespace: {namespace}
     createNamespace: {'true' if create else 'false'}
 """
@@ -92,7 +94,10 @@ spec:
 
 
 def many_apps(a, tmp):
-    write(os.path.join(tmp, "targets.yaml"), target(a.target, a.kubeconfig, a.namespace, False))
+    contexts = a.contexts.split(",")
+    names = [a.target] if len(contexts) == 1 else [f"{a.target}-{c}" for c in contexts]
+    write(os.path.join(tmp, "targets.yaml"),
+          "".join(target(n, a.kubeconfig, a.namespace, False, c) for n, c in zip(names, contexts)))
     for i in range(a.apps):
         name = f"app-{i:04d}"
         d = os.path.join(tmp, "apps", name)
@@ -103,7 +108,7 @@ metadata: {{name: {name}}}
 spec:
   workloads: [web.score.yaml]
   replicas: {{web: 0}}
-  placement: {{primary: {a.target}}}
+  placement: {{primary: {names[i % len(names)]}}}
 """)
 
 
@@ -174,6 +179,9 @@ def main():
     p.add_argument("--workloads", type=int, default=1000)
     q = sub.add_parser("many-apps")
     q.add_argument("--apps", type=int, default=1000)
+    q.add_argument("--contexts", default="cluster-a",
+                   help="comma-separated kubeconfig contexts: one Target each "
+                        "(TARGET-CONTEXT when several), the apps dealt out in turn")
     for s in (p, q):
         s.add_argument("--kubeconfig", required=True)
         s.add_argument("--namespace", required=True)

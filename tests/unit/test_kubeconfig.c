@@ -158,6 +158,57 @@ static void home_kube_config_is_the_default(void **state)
     free(old);
 }
 
+/* Inside a Pod with no kubeconfig: the ServiceAccount's token, CA and namespace. */
+static void in_cluster_service_account(void **state)
+{
+    char home[512], sa[512];
+    snprintf(home, sizeof home, "%s/podhome", dir);
+    snprintf(sa, sizeof sa, "%s/sa", dir);
+    char *old = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+    setenv("HOME", home, 1);
+    unsetenv("KUBERNETES_SERVICE_HOST");
+    assert_false(wsl_kube_in_cluster_applies(NULL, NULL)); /* not in a Pod */
+    setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
+    setenv("KUBERNETES_SERVICE_PORT", "6443", 1);
+    assert_true(wsl_kube_in_cluster_applies(NULL, NULL));
+    assert_false(wsl_kube_in_cluster_applies("/etc/kubeconfig", NULL));
+    assert_false(wsl_kube_in_cluster_applies(NULL, "prod"));
+    setenv("KUBECONFIG", "/x", 1);
+    assert_false(wsl_kube_in_cluster_applies(NULL, NULL));
+    unsetenv("KUBECONFIG");
+    put("podhome/.kube/config", FILE_A, 0600);
+    assert_false(wsl_kube_in_cluster_applies(NULL, NULL)); /* a kubeconfig wins */
+
+    setenv("WISSEL_SERVICEACCOUNT_DIR", sa, 1);
+    struct wsl_kube_conn_info info;
+    struct wsl_err err = {0};
+    assert_code(wsl_kube_in_cluster(&info, &err), WSL_E_NOTFOUND, &err); /* no token */
+    assert_contains(err.msg, "sa/token");
+    assert_contains(err.hint, "ServiceAccount");
+    wsl_kube_conn_info_free(&info);
+    put("sa/token", "sa-token-abcdef\n", 0600);
+    put("sa/ca.crt", CA_PEM, 0644);
+    assert_code(wsl_kube_in_cluster(&info, &err), 0, &err);
+    assert_string_equal(info.server, "https://10.96.0.1:6443");
+    assert_string_equal(info.token, "sa-token-abcdef");
+    assert_string_equal(info.ca_pem, CA_PEM);
+    assert_string_equal(info.namespace_, "default");
+    assert_false(info.insecure);
+    wsl_kube_conn_info_free(&info);
+    put("sa/namespace", "wissel-system", 0644);
+    setenv("KUBERNETES_SERVICE_HOST", "fd00::1", 1);
+    unsetenv("KUBERNETES_SERVICE_PORT");
+    assert_code(wsl_kube_in_cluster(&info, &err), 0, &err);
+    assert_string_equal(info.server, "https://[fd00::1]:443");
+    assert_string_equal(info.namespace_, "wissel-system");
+    wsl_kube_conn_info_free(&info);
+    unsetenv("KUBERNETES_SERVICE_HOST");
+    unsetenv("WISSEL_SERVICEACCOUNT_DIR");
+    if (old)
+        setenv("HOME", old, 1);
+    free(old);
+}
+
 static void missing_files(void **state)
 {
     struct wsl_kubeconfig *kc = NULL;
@@ -570,6 +621,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(kubeconfig_env_merges_first_wins, setup, teardown),
         cmocka_unit_test_setup_teardown(explicit_path_ignores_kubeconfig_env, setup, teardown),
         cmocka_unit_test_setup_teardown(home_kube_config_is_the_default, setup, teardown),
+        cmocka_unit_test_setup_teardown(in_cluster_service_account, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_files, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_context_lists_the_contexts, setup, teardown),
         cmocka_unit_test_setup_teardown(ca_data_and_relative_ca_file, setup, teardown),

@@ -267,6 +267,37 @@ static void paths_quote_keys_that_are_not_words(void **state)
 
 /* --- objects in the way -------------------------------------------------------------- */
 
+/* What `wissel serve` plans with: force on what wissel owns (a field another manager took
+ * is taken back), never on an object in the way. */
+static void force_owned_forces_only_owned_objects(void **state)
+{
+    struct wsl_objset d = {0}, o = empty_complete();
+    want(&d, "Deployment", "web", DEPLOY_V1, NULL);
+    want(&d, "Service", "web", "{}", NULL);
+    struct wsl_object *h = have(&o, "Deployment", "web", DEPLOY_V1_SERVER, DEPLOY_V1);
+    json_object_set_new(json_object_get(h->body, "spec"), "replicas", json_integer(5));
+    struct wsl_plan p;
+    struct wsl_err err = {0};
+    assert_int_equal(wsl_plan_make(&d, &o, 0, &p, &err), 0);
+    assert_false(find(&p, "Deployment", "web")->force);
+    assert_false(find(&p, "Service", "web")->force);
+    wsl_plan_free(&p);
+
+    assert_int_equal(wsl_plan_make(&d, &o, WSL_PLAN_FORCE_OWNED, &p, &err), 0);
+    assert_int_equal(find(&p, "Deployment", "web")->type, WSL_ACT_UPDATE);
+    assert_true(find(&p, "Deployment", "web")->force);
+    assert_int_equal(find(&p, "Service", "web")->type, WSL_ACT_CREATE);
+    assert_true(find(&p, "Service", "web")->force);
+    wsl_plan_free(&p);
+
+    have(&o, "Service", "web", "{}", NULL); /* someone else's, in the way */
+    assert_int_equal(wsl_plan_make(&d, &o, WSL_PLAN_FORCE_OWNED, &p, &err), WSL_E_CONFLICT);
+    assert_contains(err.msg, "Service/web exists and is not managed by wissel");
+    assert_int_equal(p.n, 0);
+    wsl_objset_free(&d);
+    wsl_objset_free(&o);
+}
+
 static void object_in_the_way_is_a_conflict(void **state)
 {
     struct wsl_objset d = {0}, o = empty_complete();
@@ -583,6 +614,7 @@ int main(void)
         cmocka_unit_test(numbers_compare_as_numbers),
         cmocka_unit_test(paths_quote_keys_that_are_not_words),
         cmocka_unit_test(object_in_the_way_is_a_conflict),
+        cmocka_unit_test(force_owned_forces_only_owned_objects),
         cmocka_unit_test(partial_observation_deletes_nothing),
         cmocka_unit_test(retained_objects_are_kept_not_deleted),
         cmocka_unit_test(partial_observation_through_a_driver),

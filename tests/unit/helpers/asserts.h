@@ -14,6 +14,14 @@
             fail_msg("\"%s\" does not contain \"%s\"", h_ ? h_ : "(null)", (needle));         \
     } while (0)
 
+/* hay does not contain needle. */
+#define assert_not_contains(hay, needle)                                                      \
+    do {                                                                                      \
+        const char *h_ = (hay);                                                               \
+        if (h_ && strstr(h_, (needle)))                                                       \
+            fail_msg("\"%s\" contains \"%s\"", h_, (needle));                                \
+    } while (0)
+
 /* A wsl_code result is want; otherwise say both codes and the error's message. */
 #define assert_code(rc, want, err)                                                            \
     do {                                                                                      \
