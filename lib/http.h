@@ -112,14 +112,14 @@ void wsl_http_free(struct wsl_http *h);
  * WSL_E_NET when the endpoint could not be reached or the connection broke;
  * WSL_E_TIMEOUT when an attempt exceeded timeout_ms; WSL_E_TLS when the TLS handshake or
  * certificate check failed; WSL_E_LIMIT when the body exceeded max_response_bytes;
- * WSL_E_INVALID for a bad request (no URL). */
+ * WSL_E_INVALID for a bad request (no URL); WSL_E_CANCELED after wsl_http_cancel_all(). */
+int wsl_http_do(struct wsl_http *h, const struct wsl_http_req *req, struct wsl_http_resp *resp,
+                struct wsl_err *err);
+
 /* Stop every call in progress and refuse new ones (WSL_E_CANCELED), in every client but
  * those opened with survives_cancel: a long-running process that is told to stop uses it
  * to abandon calls that hang. Once set it stays set. Thread-safe. */
 void wsl_http_cancel_all(void);
-
-int wsl_http_do(struct wsl_http *h, const struct wsl_http_req *req, struct wsl_http_resp *resp,
-                struct wsl_err *err);
 
 /* The value of the first response header called `name` (case-insensitive), without
  * surrounding blanks, or NULL. Valid until resp is freed or reused. */

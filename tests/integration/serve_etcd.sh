@@ -24,7 +24,7 @@ for r in json.load(sys.stdin):
 print(" ".join(seen))'; }
 
 for n in a b; do
-    "$WISSEL" serve --state "$state" --interval 300ms --log-level info "$work/repo" \
+    "$WISSEL" serve --state "$state" --interval 300ms --listen none --log-level info "$work/repo" \
         >"$work/$n.log" 2>&1 &
     pids+=($!)
 done

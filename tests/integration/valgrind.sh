@@ -73,4 +73,37 @@ for p in "${PATHS[@]}"; do
         sed 's/^/#   /' "$LOG/$i.err" | head -20
     fi
 done
+
+# serve: the leader's loop over the directory driver (fetch-less: the paths on disk), its
+# HTTP server answering the probes, /metrics, the API and a refused webhook, drift passes,
+# then SIGTERM: a clean exit 0 and nothing leaked.
+i=$((i + 1))
+cp -r "$ROOT/tests/fixtures/directory" "$LOG/serve-repo"
+rm -rf "$LOG/serve-repo/out"
+surl=http://127.0.60.9:8089
+valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+    --show-leak-kinds=definite,indirect --error-exitcode=99 --log-file="$LOG/$i.vg" \
+    "$BIN" serve --state "$LOG/serve-state" --interval 1s --drift-interval 1s \
+    --listen 127.0.60.9:8089 "$LOG/serve-repo" >"$LOG/$i.out" 2>"$LOG/$i.err" &
+vpid=$!
+answered=no
+for _ in $(seq 300); do # ready, and the first passes reported
+    [ "$(curl -s "$surl/readyz")" = ready ] &&
+        curl -s "$surl/metrics" | grep -q '^wissel_reconcile_total{app="portal".*ok"} [1-9]' &&
+        { answered=yes; break; }
+    sleep 0.2
+done
+curl -s "$surl/api/v1/applications" | grep -q '"portal"' || answered=no
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST --data '{}' "$surl/hooks/github")" = 401 ] || answered=no
+sleep 3 # drift passes
+kill -TERM "$vpid"
+wait "$vpid"
+rc=$?
+if [ "$answered" = yes ] && [ "$rc" -eq 0 ] && [ ! -s "$LOG/$i.vg" ]; then
+    ok "valgrind: serve (probes, metrics, API, a refused webhook, drift passes, SIGTERM)"
+else
+    status=1
+    fail "valgrind: serve # answered: $answered, exit $rc, valgrind log below"
+    sed 's/^/#   /' "$LOG/$i.vg" "$LOG/$i.err" | head -60
+fi
 exit $status

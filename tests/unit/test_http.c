@@ -4,10 +4,12 @@
  * scripted to fail in the ways provider APIs fail, plus a minimal HTTP/2 responder.
  */
 #include "lib/http.h"
+#include "lib/units.h"
 #include "lib/log.h"
 #include "tests/unit/helpers/testsrv.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -370,6 +372,55 @@ static void test_timeout(void **state)
     assert_true(wsl_code_transient(err.code));
     wsl_http_resp_free(&resp);
     wsl_http_free(h);
+    testsrv_stop(s);
+}
+
+/* A call hanging on a slow server is abandoned by wsl_http_cancel_all(), new calls fail at
+ * once, and a client made with survives_cancel still works. Cancellation is for the
+ * whole process and permanent: this test runs last. */
+struct hung_call {
+    struct wsl_http *h;
+    int rc;
+    struct wsl_err err;
+};
+
+static void *hung_call_main(void *arg)
+{
+    struct hung_call *c = arg;
+    struct wsl_http_resp resp = WSL_HTTP_RESP_INIT;
+    c->rc = do_get(c->h, "/hang", &resp, &c->err);
+    wsl_http_resp_free(&resp);
+    return NULL;
+}
+
+static void test_cancel_all(void **state)
+{
+    struct testsrv *s = testsrv_start(NULL);
+    testsrv_push(s, "/hang", &(struct testsrv_answer){.delay_ms = 60000, .body = "{}"});
+    testsrv_push(s, "/ok", &(struct testsrv_answer){.body = "{}"});
+    struct wsl_http_opts o = fast(testsrv_url(s));
+    o.timeout_ms = 120000;
+    struct hung_call c = {.h = client(&o)};
+    o.survives_cancel = true;
+    struct wsl_http *keeper = client(&o);
+    pthread_t t;
+    pthread_create(&t, NULL, hung_call_main, &c);
+    while (testsrv_count(s, "/hang") == 0)
+        wsl_sleep_ms(10);
+    wsl_http_cancel_all();
+    pthread_join(t, NULL);
+    assert_code(c.rc, WSL_E_CANCELED, &c.err);
+    assert_contains(c.err.msg, "GET ");
+    assert_contains(c.err.msg, "abandoned: wissel is stopping");
+
+    struct wsl_err err = {0};
+    struct wsl_http_resp resp = WSL_HTTP_RESP_INIT;
+    assert_code(do_get(c.h, "/ok", &resp, &err), WSL_E_CANCELED, &err);
+    assert_code(do_get(keeper, "/ok", &resp, &err), 0, &err);
+    assert_int_equal(resp.status, 200);
+    wsl_http_resp_free(&resp);
+    wsl_http_free(c.h);
+    wsl_http_free(keeper);
     testsrv_stop(s);
 }
 
@@ -1018,6 +1069,7 @@ int main(void)
         cmocka_unit_test(test_tls_client_certificate),
         cmocka_unit_test(test_tls_client_certificate_refused),
         cmocka_unit_test(test_http2),
+        cmocka_unit_test(test_cancel_all), /* last: cancellation is permanent */
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
