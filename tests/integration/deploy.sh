@@ -36,6 +36,8 @@ keep = {"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding"}
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] in keep]
 print(yaml.safe_dump_all(docs))
 EOF
+# What an earlier run left may still be terminating: wait for it to go first.
+ka delete -f "$manifest" --ignore-not-found --wait=true --timeout=120s >/dev/null 2>&1
 ka apply -f "$work/rbac.yaml" >/dev/null
 out=$(ka apply -f "$manifest" --dry-run=server 2>&1); rc=$?
 [ "$rc" = 0 ] || printf '# %s\n' "$out"
@@ -72,7 +74,7 @@ in_pod "$WISSEL" apply -y --timeout 2m --state "$work/state" "$work/src" >"$work
 [ "$rc" = 0 ] || sed 's/^/# /' "$work/out" | tail -8
 check "in-cluster, the ServiceAccount's ClusterRole suffices to apply and health-check" [ "$rc" = 0 ]
 check "... the objects exist, applied by wissel" \
-    bash -c '[ "$("$1" --kubeconfig "$2" --context cluster-a get deploy web -n "$3" -o jsonpath="{.metadata.labels.app\.kubernetes\.io/managed-by}")" = wissel ]' \
+    bash -c '[ "$("$1" --kubeconfig "$2" --context cluster-a get deploy web-web -n "$3" -o jsonpath="{.metadata.labels.app\.kubernetes\.io/managed-by}")" = wissel ]' \
     _ "$KUBECTL" "$KUBECONFIG_TEST" "$ns"
 check "... and the token appears in no output" bash -c '! grep -qF "$(cat "$1")" "$2"' _ "$sa/token" "$work/out"
 ka delete clusterrolebinding wissel >/dev/null

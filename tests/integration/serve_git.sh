@@ -5,7 +5,7 @@
 # reverted within the drift interval; a target that hangs and one that refuses connections
 # delay no other; SIGTERM leaves no half-done action and the next start converges; a push
 # over SSH reaches the cluster; on a branch that requires signatures an unsigned commit is
-# not applied and /metrics says why.
+# not applied and /metrics says why. KEEP_WORK=1 keeps the work folder (logs) for inspection.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/env/lib.sh"
 env_require k8s git
@@ -19,7 +19,7 @@ cleanup() {
     kill -9 "${pids[@]}" 2>/dev/null; wait 2>/dev/null
     ka delete namespace "$ns" --wait=false >/dev/null 2>&1
     kb delete namespace "$ns" --wait=false >/dev/null 2>&1
-    rm -rf "$work"
+    [ -n "${KEEP_WORK:-}" ] && echo "# kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
 wait_for() { local i; for i in $(seq "${2:-150}"); do eval "$1" && return 0; sleep 0.2; done; return 1; }
@@ -83,13 +83,20 @@ serve() { # log, extra args...
 }
 serve "$work/serve1.log" --git "$GIT_HTTP_URL" --ref "$branch" --git-user "$GIT_HTTP_USER" \
     --git-password-file "$GIT_HTTP_PASSWORD_FILE" --checkout "$work/co1"
-image() { "$1" get deploy web -n "$ns" -o jsonpath='{.spec.template.spec.containers[0].image}' 2>/dev/null; }
+# The image of web-a's Deployment on cluster-a (ka) or web-b's on cluster-b (kb).
+image() {
+    local d=web-a-web
+    [ "$1" = kb ] && d=web-b-web
+    "$1" get deploy "$d" -n "$ns" -o jsonpath='{.spec.template.spec.containers[0].image}' 2>/dev/null
+}
 metrics() { curl -s "$url/metrics"; }
 
 check "a push over HTTP reaches cluster-a and cluster-b" \
     wait_for '[ "$(image ka)" = wissel-test/web:1 ] && [ "$(image kb)" = wissel-test/web:1 ]'
 check "the objects carry the applied revision" \
-    bash -c '[ "$(ka get deploy web -n "$1" -o jsonpath="{.metadata.annotations.wissel\.dev/revision}")" = "$2" ]' _ "$ns" "$rev1"
+    bash -c '[ "$("$3" --kubeconfig "$4" --context cluster-a get deploy web-a-web -n "$1" \
+              -o jsonpath="{.metadata.annotations.wissel\.dev/revision}")" = "$2" ]' \
+    _ "$ns" "$rev1" "$KUBECTL" "$KUBECONFIG_TEST"
 check "/readyz answers 200 once the revision is loaded" \
     bash -c '[ "$(curl -s -o /dev/null -w %{http_code} "$1/readyz")" = 200 ]' _ "$url"
 check "/metrics shows the refusing target down, the live ones up" \
@@ -134,9 +141,9 @@ check "malformed, unknown and oversized deliveries never trigger" bash -c '
     [ "$a" = 401 ] && [ "$b" = 404 ] && [ "$c" = 413 ]' _ "$url"
 
 # A hand edit is drift: undone within the drift interval (4 s) and a pass.
-ka label svc web -n "$ns" app.kubernetes.io/name=edited-by-hand --overwrite >/dev/null
+ka label svc web-a-web -n "$ns" app.kubernetes.io/name=edited-by-hand --overwrite >/dev/null
 check "a hand edit in the cluster is reverted within the drift interval" \
-    wait_for '[ "$(ka get svc web -n "$ns" -o jsonpath="{.metadata.labels.app\.kubernetes\.io/name}")" = web-a ]' 60
+    wait_for '[ "$(ka get svc web-a-web -n "$ns" -o jsonpath="{.metadata.labels.app\.kubernetes\.io/name}")" = web-a ]' 60
 check "... and counted as a drift correction" \
     wait_for 'metrics | grep -Eq "^wissel_drift_corrections_total\{app=\"web-a\",target=\"cluster-a\"\} [1-9]"'
 
