@@ -7,6 +7,7 @@
 #include "orchestrator/git/revision.h"
 #include "orchestrator/reconcile/reconcile.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,7 @@ static size_t pass(struct worker *w, struct wsl_state *st, struct gen *g, char *
     wsl_status_target(c->o.status, w->target, provider, rc == 0, err.msg,
                       failed || rc ? backoff_ms(c, w->failures + 1) : 0);
     wsl_reconcile_free(r);
+    malloc_trim(0); /* what the pass observed goes back to the system, not to an idle arena */
     return failed + (rc != 0);
 }
 
@@ -420,14 +422,16 @@ static bool load(struct wsl_ctl *c)
     struct wsl_rc_opts o = load_opts(c, buf);
     struct gen *g = wsl_xcalloc(1, sizeof *g);
     struct wsl_err err = {0};
+    int64_t t0 = wsl_monotonic_ms();
     int rc = wsl_reconcile_load(&o, &g->r, &err);
+    int64_t ms = wsl_monotonic_ms() - t0;
     snprintf(g->rev, sizeof g->rev, "%s", g->r->revision);
     for (size_t i = 0; i < c->o.npaths; i++)
         free(buf[i]);
     free(buf);
     if (rc != 0)
         hint_first_diag(&err, &g->r->repo->diags);
-    wsl_status_load(c->o.status, g->rev, rc, err.msg);
+    wsl_status_load(c->o.status, g->rev, rc, err.msg, ms);
     if (rc != 0) {
         reject(c, g->rev, err.msg, err.hint);
         wsl_reconcile_free(g->r);
@@ -472,7 +476,8 @@ static bool fetch(struct wsl_ctl *c)
     }
     c->refused = false;
     int rc = wsl_git_sync(&s, rev, &changed, &err);
-    wsl_status_fetch(c->o.status, c->refused ? 0 : rc, rev, err.msg, wsl_monotonic_ms() - t0);
+    int64_t ms = wsl_monotonic_ms() - t0;
+    wsl_status_fetch(c->o.status, c->refused ? 0 : rc, rev, err.msg, ms);
     if (c->refused)
         return false; /* fetched, but not trusted: what runs stays as it is */
     if (rc != 0) {

@@ -54,7 +54,7 @@ struct wsl_status {
     char revision[41], loaded[41], sig_revision[41];
     bool sig_checked, sig_ok, leading, ready;
     uint64_t fetch_ok, fetch_errors, sig_rejections, loads_failed;
-    double fetch_last_ts, fetch_seconds;
+    double fetch_last_ts, fetch_seconds, load_seconds;
     double trigger_at;        /* monotonic seconds of a pending trigger, 0: none */
     double trigger_latency_s; /* the last measured, -1: none yet */
 };
@@ -150,9 +150,11 @@ void wsl_status_signature(struct wsl_status *s, const char *revision, bool accep
     pthread_mutex_unlock(&s->mu);
 }
 
-void wsl_status_load(struct wsl_status *s, const char *revision, int rc, const char *msg)
+void wsl_status_load(struct wsl_status *s, const char *revision, int rc, const char *msg,
+                     int64_t duration_ms)
 {
     pthread_mutex_lock(&s->mu);
+    s->load_seconds = (double)duration_ms / 1000.0;
     s->ready = true;
     if (rc == 0) {
         copy_rev(s->loaded, revision);
@@ -406,6 +408,12 @@ static void metrics_source(struct wsl_status *s, struct wsl_buf *b)
                    (unsigned long long)s->fetch_errors);
     head(b, "wissel_git_last_fetch_timestamp_seconds", "gauge", "When the last fetch ended.");
     wsl_buf_printf(b, "wissel_git_last_fetch_timestamp_seconds %.0f\n", s->fetch_last_ts);
+    head(b, "wissel_git_fetch_duration_seconds", "gauge",
+         "How long the last fetch took (with the checkout of a new revision).");
+    wsl_buf_printf(b, "wissel_git_fetch_duration_seconds %.6f\n", s->fetch_seconds);
+    head(b, "wissel_manifest_load_duration_seconds", "gauge",
+         "How long loading and checking the last revision's manifests took.");
+    wsl_buf_printf(b, "wissel_manifest_load_duration_seconds %.6f\n", s->load_seconds);
     head(b, "wissel_git_revision_info", "gauge", "The revision the tracked ref is at.");
     if (s->revision[0])
         wsl_buf_printf(b, "wissel_git_revision_info{revision=\"%s\"} 1\n", s->revision);

@@ -33,8 +33,10 @@ void wsl_status_fetch(struct wsl_status *s, int rc, const char *revision, const 
  * when signatures are not required. */
 void wsl_status_signature(struct wsl_status *s, const char *revision, bool accepted,
                           const char *signer_or_reason);
-/* The manifests at revision were loaded (rc 0) or refused (invalid, policy: msg). */
-void wsl_status_load(struct wsl_status *s, const char *revision, int rc, const char *msg);
+/* The manifests at revision were loaded (rc 0) or refused (invalid, policy: msg), in
+ * duration_ms. */
+void wsl_status_load(struct wsl_status *s, const char *revision, int rc, const char *msg,
+                     int64_t duration_ms);
 /* Leadership changed. Ready: leading, and the first revision loaded (or refused) since;
  * a standby is not ready, so that a Service sends webhooks to the leader. */
 void wsl_status_leader(struct wsl_status *s, bool leading);

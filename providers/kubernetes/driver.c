@@ -38,7 +38,6 @@
 
 #include <openssl/crypto.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +53,7 @@ struct cached_list {
     const struct kind_api *kind;
     char *ns;
     json_t *by_app; /* {"<app>": [items], ...}; shared kinds under "*" */
+    json_t *stale;  /* {"<app>": true}: written (or not ready) since: listed again on use */
 };
 
 struct wsl_conn {
@@ -63,7 +63,7 @@ struct wsl_conn {
     struct client clients[POOL];
     struct cached_list *cache;
     size_t ncache;
-    atomic_bool wrote;      /* a write since the cache was filled */
+    pthread_mutex_t cache_mu; /* guards the cache: applies write from several threads */
 };
 
 /* Where each kind the renderer makes lives in the API. */
@@ -123,6 +123,7 @@ static int k8s_open(const struct wsl_target *t, struct wsl_conn **out, struct ws
     c->cfg = cfg;
     for (size_t i = 0; i < POOL; i++)
         pthread_mutex_init(&c->clients[i].lock, NULL);
+    pthread_mutex_init(&c->cache_mu, NULL);
     *out = c;
     return 0;
 }
@@ -132,6 +133,7 @@ static void cache_clear(struct wsl_conn *c)
     for (size_t i = 0; i < c->ncache; i++) {
         free(c->cache[i].ns);
         json_decref(c->cache[i].by_app);
+        json_decref(c->cache[i].stale);
     }
     free(c->cache);
     c->cache = NULL;
@@ -147,6 +149,7 @@ static void k8s_close(struct wsl_conn *c)
         pthread_mutex_destroy(&c->clients[i].lock);
     }
     cache_clear(c);
+    pthread_mutex_destroy(&c->cache_mu);
     wsl_kube_conn_info_free(&c->info);
     free(c);
 }
@@ -167,8 +170,6 @@ static struct client *take_client(struct wsl_conn *c)
 static int call(struct wsl_conn *c, struct wsl_http_req *req, const json_t *body, json_t **resp,
                 long *status, struct wsl_err *err)
 {
-    if (strcmp(req->method, "GET"))
-        atomic_store(&c->wrote, true);
     struct client *cl = take_client(c);
     int rc = cl->http ? 0 : wsl_kube_http(&c->info, &cl->http, err);
     if (rc == 0)
@@ -288,21 +289,22 @@ static const char *owner_of(const struct kind_api *k, const json_t *item)
     return v ? v : "";
 }
 
-/* The items of kind k in ns that belong to app, from a list of all applications grouped
- * by application once and kept in the connection while nothing was written. Borrowed;
- * NULL when there are none. */
-static int cached_items(struct wsl_conn *c, const struct kind_api *k, const char *ns,
-                        const char *app, json_t **out, struct wsl_err *err)
+/* What app's objects look like is no longer known (it was written to, or is not ready
+ * yet): each cached list lists them again on its next use, and a shared kind's list
+ * (Namespaces) all of it. The other applications' entries stay. */
+static void cache_forget(struct wsl_conn *c, const char *app)
 {
-    if (atomic_exchange(&c->wrote, false))
-        cache_clear(c);
-    const char *key = k->shared ? "*" : app;
-    for (size_t i = 0; i < c->ncache; i++) {
-        if (c->cache[i].kind == k && !strcmp(c->cache[i].ns, ns)) {
-            *out = json_object_get(c->cache[i].by_app, key);
-            return 0;
-        }
-    }
+    pthread_mutex_lock(&c->cache_mu);
+    for (size_t i = 0; i < c->ncache; i++)
+        json_object_set_new(c->cache[i].stale, c->cache[i].kind->shared ? "*" : app,
+                            json_true());
+    pthread_mutex_unlock(&c->cache_mu);
+}
+
+/* List kind k in ns, all applications of the target, grouped by application. */
+static int fill(struct wsl_conn *c, const struct kind_api *k, const char *ns,
+                struct wsl_err *err)
+{
     json_t *all;
     int rc = list_kind(c, k, ns, NULL, &all, err);
     if (rc)
@@ -319,9 +321,43 @@ static int cached_items(struct wsl_conn *c, const struct kind_api *k, const char
     }
     json_decref(all);
     c->cache = wsl_xrealloc(c->cache, (c->ncache + 1) * sizeof *c->cache);
-    c->cache[c->ncache++] = (struct cached_list){k, wsl_xstrdup(ns), by_app};
-    *out = json_object_get(by_app, key);
+    c->cache[c->ncache++] = (struct cached_list){k, wsl_xstrdup(ns), by_app, json_object()};
     return 0;
+}
+
+/* List again what the cached list l holds of key (an application, or "*"). */
+static int refresh(struct wsl_conn *c, struct cached_list *l, const char *key,
+                   struct wsl_err *err)
+{
+    json_t *items;
+    int rc = list_kind(c, l->kind, l->ns, l->kind->shared ? NULL : key, &items, err);
+    if (rc)
+        return rc;
+    json_object_set_new(l->by_app, key, items);
+    json_object_del(l->stale, key);
+    return 0;
+}
+
+/* The items of kind k in ns that belong to app, from a list of all applications grouped
+ * by application once and kept in the connection: a no-op pass over many applications
+ * lists each kind once; an application written to since is listed again by itself.
+ * Borrowed; NULL when there are none. */
+static int cached_items(struct wsl_conn *c, const struct kind_api *k, const char *ns,
+                        const char *app, json_t **out, struct wsl_err *err)
+{
+    const char *key = k->shared ? "*" : app;
+    int rc = 0;
+    pthread_mutex_lock(&c->cache_mu);
+    size_t i = 0;
+    while (i < c->ncache && !(c->cache[i].kind == k && !strcmp(c->cache[i].ns, ns)))
+        i++;
+    if (i == c->ncache)
+        rc = fill(c, k, ns, err);
+    else if (json_object_get(c->cache[i].stale, key))
+        rc = refresh(c, &c->cache[i], key, err);
+    *out = rc ? NULL : json_object_get(c->cache[i].by_app, key);
+    pthread_mutex_unlock(&c->cache_mu);
+    return rc;
 }
 
 static int observe_kind(struct wsl_conn *c, const struct wsl_app *app, const struct kind_api *k,
@@ -454,6 +490,8 @@ static int delete_object(struct wsl_conn *c, const struct wsl_app *app,
 static int k8s_apply(struct wsl_conn *c, const struct wsl_app *app, const struct wsl_action *a,
                      struct wsl_err *err)
 {
+    if (a->type != WSL_ACT_NOOP)
+        cache_forget(c, app->metadata.name);
     switch (a->type) {
     case WSL_ACT_CREATE:
     case WSL_ACT_UPDATE: return apply_object(c, app, a, err);
@@ -475,15 +513,18 @@ static void items_health(const struct kind_api *k, const json_t *items, struct w
     }
 }
 
-/* From the observation kept in the connection while nothing was written since (a no-op
- * apply asks nothing again); once it says "not ready" it is dropped, so the next call
- * reads the application's objects afresh, as every call after a write does. */
+/* From the observation kept in the connection (a no-op apply asks nothing again; what
+ * was written since is listed again); once it says "not ready" the application's entries
+ * are forgotten, so the next call reads its objects afresh. Without a cache (health
+ * asked before any observation), the application's objects are listed directly. */
 static int k8s_health(struct wsl_conn *c, const struct wsl_app *app, struct wsl_health *out,
                       struct wsl_err *err)
 {
     static const char *const watched[] = {"PersistentVolumeClaim", "StatefulSet", "Deployment"};
     const char *ns = wsl_k8s_namespace(c->cfg, app);
-    bool cached = c->ncache > 0 && !atomic_load(&c->wrote);
+    pthread_mutex_lock(&c->cache_mu);
+    bool cached = c->ncache > 0;
+    pthread_mutex_unlock(&c->cache_mu);
     out->state = WSL_HEALTH_READY;
     out->reason[0] = '\0';
     int rc = 0;
@@ -498,7 +539,7 @@ static int k8s_health(struct wsl_conn *c, const struct wsl_app *app, struct wsl_
             json_decref(items);
     }
     if (cached && out->state != WSL_HEALTH_READY)
-        cache_clear(c);
+        cache_forget(c, app->metadata.name);
     return rc;
 }
 

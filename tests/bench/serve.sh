@@ -11,7 +11,8 @@
 #      each of RUNS pushes (one application's image changed), a signed GitHub push hook is
 #      sent and serve's own wissel_trigger_latency_seconds read: from the delivery's
 #      arrival to the new revision handed to the targets' workers (the fetch, the load
-#      and policy check of the whole repository), which start their passes at once.
+#      and policy check of the whole repository), which start their passes at once; and
+#      the split, from wissel_git_fetch_duration_seconds and _manifest_load_duration_seconds.
 #   B. memory: serve's resident memory once all N placements are reconciled (its
 #      process_resident_memory_bytes, VmRSS, and the peak VmHWM from /proc), next to the
 #      target of issue 7 (under 50 MB); and how long the first convergence took.
@@ -104,7 +105,7 @@ measure() { # apps
         wait_for 'curl -s "$URL/api/v1/source" | grep -q "\"loaded_revision\":\"$rev\""' 60 ||
             die "$apps apps: revision $rev not loaded after the webhook"
         sleep 0.2 # the metric is set right after the revision is handed to the workers
-        lat+=("$(metric wissel_trigger_latency_seconds)")
+        lat+=("$(metric wissel_trigger_latency_seconds):$(metric wissel_git_fetch_duration_seconds):$(metric wissel_manifest_load_duration_seconds)")
     done
     kill -TERM "$pid"; wait "$pid"; pid=
     echo "$apps $(((t1 - t0) / 1000000)) $rss $hwm ${mrss%.*} ${lat[*]}"
@@ -113,15 +114,21 @@ measure() { # apps
 ms() { awk -v s="$1" 'BEGIN {printf "%.1f", s * 1000}'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 mark() { awk -v v="$1" -v t="$2" 'BEGIN {print (v <= t) ? "within target" : "OVER TARGET"}'; }
-report() { # apps converge_ms rss_kb hwm_kb metric_rss latencies...
+report() { # apps converge_ms rss_kb hwm_kb metric_rss latency:fetch:load...
     local apps=$1 conv=$2 rss=$3 hwm=$4 mrss=$5; shift 5
-    local med best
-    med=$(median "$@")
-    best=$(printf '%s\n' "$@" | sort -g | head -1)
+    local med best lat=() fetch=() load=() r
+    for r in "$@"; do
+        IFS=: read -r a b c <<<"$r"
+        lat+=("$a") fetch+=("$b") load+=("$c")
+    done
+    med=$(median "${lat[@]}")
+    best=$(printf '%s\n' "${lat[@]}" | sort -g | head -1)
     echo "  $apps applications over cluster-a and cluster-b:"
     printf '    webhook -> reconcile, median %7s ms, best %s ms   (target < %d ms: %s)\n' \
         "$(ms "$med")" "$(ms "$best")" $TARGET_MS "$(mark "$(ms "$med")" $TARGET_MS)"
-    echo "    runs (ms): $(for l in "$@"; do printf '%s ' "$(ms "$l")"; done)"
+    printf '      of which git fetch and checkout, median %s ms; load and check, median %s ms\n' \
+        "$(ms "$(median "${fetch[@]}")")" "$(ms "$(median "${load[@]}")")"
+    echo "    runs (ms): $(for l in "${lat[@]}"; do printf '%s ' "$(ms "$l")"; done)"
     printf '    first convergence %.1f s; resident memory then %.1f MB (VmRSS; metric %.1f MB), peak %.1f MB   (target < %d MB: %s)\n' \
         "$(awk -v c="$conv" 'BEGIN {print c / 1000}')" "$(awk -v k="$rss" 'BEGIN {print k / 1024}')" \
         "$(awk -v b="$mrss" 'BEGIN {print b / 1048576}')" "$(awk -v k="$hwm" 'BEGIN {print k / 1024}')" \

@@ -131,13 +131,15 @@ static void fetches_and_readiness(void **state)
     assert_false(wsl_status_ready(s)); /* leading, nothing loaded yet */
     wsl_status_fetch(s, 0, REV_A, NULL, 30);
     wsl_status_fetch(s, WSL_E_NET, NULL, "git.example: connection refused", 10);
-    wsl_status_load(s, REV_A, WSL_E_INVALID, "2 errors in the manifests");
+    wsl_status_load(s, REV_A, WSL_E_INVALID, "2 errors in the manifests", 250);
     assert_true(wsl_status_ready(s));
     char *m = metrics(s);
     assert_contains(m, "wissel_git_fetch_total{result=\"ok\"} 1\n");
     assert_contains(m, "wissel_git_fetch_errors_total 1\n");
     assert_contains(m, "wissel_git_revision_info{revision=\"" REV_A "\"} 1\n");
     assert_contains(m, "wissel_manifest_load_failures_total 1\n");
+    assert_contains(m, "wissel_manifest_load_duration_seconds 0.250000\n");
+    assert_contains(m, "wissel_git_fetch_duration_seconds 0.010000\n");
     assert_contains(m, "wissel_leader 1\n");
     free(m);
     json_t *src = wsl_status_source_json(s);
