@@ -92,6 +92,9 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) | build/deps.stamp
 	$(CLANG) $(STD) $(WARN) $(FUZZ_FLAGS) $(PKG_CFLAGS) -DWSL_VERSION='"fuzz"' -o $@ $^ $(PKG_LIBS)
 # The webhook receiver is pure (lib/ and OpenSSL/jansson only): its target links it too.
 build/fuzz/fuzz_webhook: orchestrator/server/webhook.c
+# DNS messages, TSIG and ownership records (providers/rfc2136) need no network: linked too.
+build/fuzz/fuzz_dns: providers/rfc2136/parse.c providers/rfc2136/wire.c \
+                     providers/rfc2136/update.c providers/rfc2136/tsig.c providers/rfc2136/owner.c
 
 FUZZ_SECONDS ?= 300
 fuzz: $(FUZZ_BIN)

@@ -64,6 +64,7 @@ const char *wsl_code_name(int code)
     case WSL_E_USAGE: return "usage";
     case WSL_E_UNHEALTHY: return "unhealthy";
     case WSL_E_CANCELED: return "canceled";
+    case WSL_E_AUTH: return "auth";
     default: return "internal";
     }
 }

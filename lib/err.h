@@ -27,7 +27,8 @@ enum wsl_code {
     WSL_E_USAGE = -11,   /* the command line is wrong */
     WSL_E_INTERNAL = -12, /* a bug in wissel: please report it */
     WSL_E_UNHEALTHY = -13, /* applied, but the provider reports it failed (the reason says why) */
-    WSL_E_CANCELED = -14  /* abandoned because the process is stopping */
+    WSL_E_CANCELED = -14, /* abandoned because the process is stopping */
+    WSL_E_AUTH = -15      /* credentials refused, or a signature that does not verify */
 };
 
 struct wsl_err {

@@ -26,6 +26,13 @@ void wsl_hmac_sha256(const void *key, size_t keylen, const void *data, size_t le
     HMAC(EVP_sha256(), key, (int)keylen, data, len, out, &n);
 }
 
+void wsl_hmac_sha512(const void *key, size_t keylen, const void *data, size_t len,
+                     unsigned char out[64])
+{
+    unsigned int n = 64;
+    HMAC(EVP_sha512(), key, (int)keylen, data, len, out, &n);
+}
+
 int wsl_ct_memcmp(const void *a, const void *b, size_t n)
 {
     return CRYPTO_memcmp(a, b, n);

@@ -37,6 +37,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define WSL_MARK_APP "wissel.dev/app"
 #define WSL_MARK_TARGET "wissel.dev/target"
@@ -137,6 +138,24 @@ struct wsl_health {
     char reason[512]; /* why not ready: "web: 1 of 2 replicas ready (ImagePullBackOff)" */
 };
 
+/* --- DNS ------------------------------------------------------------------------------ */
+
+/* Where clients reach an application's route at one hosting target: an IPv4 or IPv6
+ * address (published as A or AAAA), or a host name (published as CNAME). */
+struct wsl_endpoint {
+    char value[256];
+};
+
+/* What a DNS driver publishes for an application: its route host pointing at these
+ * endpoints, chosen by the engine (the active placement's, or every healthy one). Never
+ * empty: with nothing to point at, the engine leaves DNS as it is. */
+struct wsl_dns_want {
+    const char *host; /* the route host, "portal.gemeente.example" */
+    int64_t ttl;      /* seconds */
+    const struct wsl_endpoint *v;
+    size_t n;
+};
+
 /* --- the driver ------------------------------------------------------------------------ */
 
 struct wsl_conn; /* a driver's connection to one target; defined by each driver */
@@ -170,6 +189,15 @@ struct wsl_driver {
     int (*health)(struct wsl_conn *c, const struct wsl_app *app, struct wsl_health *out,
                   struct wsl_err *err);
     void (*close)(struct wsl_conn *c);
+    /* Hosting drivers (optional): where clients reach app's route on this target, for
+     * DNS. WSL_E_NOTFOUND (with a hint) when the target cannot say yet. */
+    int (*endpoint)(struct wsl_conn *c, const struct wsl_app *app, struct wsl_endpoint *out,
+                    struct wsl_err *err);
+    /* DNS drivers (their role is WSL_ROLE_DNS): the record objects for want, instead of
+     * render(). Pure. observe, apply and health work as for any driver. */
+    int (*render_dns)(struct wsl_conn *c, const struct wsl_app *app,
+                      const struct wsl_dns_want *want, struct wsl_objset *out,
+                      struct wsl_err *err);
 };
 
 /* The drivers compiled in (providers/registry.c); NULL when none has that name. */

@@ -29,6 +29,7 @@ static const struct wsl_driver *const builtin[] = {
     &wsl_directory_driver,
     &wsl_kubernetes_driver,
     &wsl_docker_driver,
+    &wsl_rfc2136_driver,
 };
 
 const struct wsl_driver *const *wsl_drivers(size_t *n)

@@ -17,6 +17,7 @@ extern const struct wsl_provider_schema wsl_directory_schema;
 extern const struct wsl_driver wsl_directory_driver;
 extern const struct wsl_driver wsl_kubernetes_driver;
 extern const struct wsl_driver wsl_docker_driver;
+extern const struct wsl_driver wsl_rfc2136_driver;
 
 /* Every known provider. */
 const struct wsl_provider_list *wsl_providers(void);

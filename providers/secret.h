@@ -22,6 +22,12 @@ extern const struct wsl_type wsl_secret_ref_type;
 #define WSL_MARK_GENERATE "wissel.dev/generate"
 #define WSL_SECRET_LEN 32
 
+/* The secret ref names: the variable's value, or the file's contents without the final
+ * line break. *out is new (free it), registered with the logger so that no log shows it.
+ * WSL_E_NOTFOUND naming the variable or file (never a value) when it is missing or
+ * empty; the file's errors (lib/fs.h). */
+int wsl_secret_read(const struct wsl_secret_ref *ref, char **out, struct wsl_err *err);
+
 /* n random characters of [A-Za-z0-9] (safe in URLs and connection strings) from OpenSSL's
  * generator, NUL-terminated in out[n]: a password drivers generate. */
 int wsl_secret_generate(char *out, size_t n, struct wsl_err *err);

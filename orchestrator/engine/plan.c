@@ -318,13 +318,13 @@ int wsl_plan_make(const struct wsl_objset *desired, const struct wsl_objset *obs
     return rc;
 }
 
-int wsl_plan_target(const struct wsl_driver *d, struct wsl_conn *c, const struct wsl_app *app,
-                    unsigned flags, struct wsl_plan *out, struct wsl_err *err)
+/* Observe app and plan towards want (rendered, or rc: rendering's error). */
+static int observe_and_plan(const struct wsl_driver *d, struct wsl_conn *c,
+                            const struct wsl_app *app, int rc, struct wsl_objset want,
+                            unsigned flags, struct wsl_plan *out, struct wsl_err *err)
 {
-    struct wsl_objset want = {0}, have = {0};
+    struct wsl_objset have = {0};
     const char *name = app && app->metadata.name ? app->metadata.name : "the application";
-    memset(out, 0, sizeof *out);
-    int rc = d->render(c, app, &want, err);
     if (rc) {
         wsl_err_prefix(err, "rendering %s for %s", name, d->name);
     } else if ((rc = d->observe(c, app, &have, err)) != 0) {
@@ -343,6 +343,25 @@ int wsl_plan_target(const struct wsl_driver *d, struct wsl_conn *c, const struct
     out->desired = want;
     out->observed = have;
     return 0;
+}
+
+int wsl_plan_target(const struct wsl_driver *d, struct wsl_conn *c, const struct wsl_app *app,
+                    unsigned flags, struct wsl_plan *out, struct wsl_err *err)
+{
+    struct wsl_objset want = {0};
+    memset(out, 0, sizeof *out);
+    int rc = d->render(c, app, &want, err);
+    return observe_and_plan(d, c, app, rc, want, flags, out, err);
+}
+
+int wsl_plan_dns(const struct wsl_driver *d, struct wsl_conn *c, const struct wsl_app *app,
+                 const struct wsl_dns_want *dns, unsigned flags, struct wsl_plan *out,
+                 struct wsl_err *err)
+{
+    struct wsl_objset want = {0};
+    memset(out, 0, sizeof *out);
+    int rc = d->render_dns(c, app, dns, &want, err);
+    return observe_and_plan(d, c, app, rc, want, flags, out, err);
 }
 
 void wsl_plan_free(struct wsl_plan *p)

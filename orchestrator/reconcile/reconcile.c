@@ -44,7 +44,7 @@ static void history(void *ctx, const char *app, struct wsl_app_history *out)
 }
 
 static void add_item(struct wsl_reconcile *r, const struct wsl_app *a, const struct wsl_target *t,
-                     const struct wsl_rc_opts *o)
+                     const struct wsl_rc_opts *o, bool dns)
 {
     if (!t || (o->target && strcmp(o->target, t->metadata.name)))
         return;
@@ -53,6 +53,7 @@ static void add_item(struct wsl_reconcile *r, const struct wsl_app *a, const str
     memset(it, 0, sizeof *it);
     it->app = a;
     it->target = t;
+    it->dns = dns;
 }
 
 static void collect(struct wsl_reconcile *r, const struct wsl_rc_opts *o)
@@ -61,11 +62,13 @@ static void collect(struct wsl_reconcile *r, const struct wsl_rc_opts *o)
         const struct wsl_app *a = r->repo->apps.v[i];
         if (o->app && strcmp(o->app, a->metadata.name))
             continue;
-        add_item(r, a, a->primary, o);
-        if (strcmp(a->spec.placement.mode, "cold") == 0)
-            continue;
-        for (size_t s = 0; s < a->spec.placement.standby.n; s++)
-            add_item(r, a, a->standby[s], o);
+        add_item(r, a, a->primary, o, false);
+        if (strcmp(a->spec.placement.mode, "cold") != 0) {
+            for (size_t s = 0; s < a->spec.placement.standby.n; s++)
+                add_item(r, a, a->standby[s], o, false);
+        }
+        if (a->dns_target && a->spec.route.host)
+            add_item(r, a, a->dns_target, o, true); /* after the placements it points at */
     }
 }
 
@@ -134,6 +137,65 @@ int wsl_reconcile_load(const struct wsl_rc_opts *o, struct wsl_reconcile **out,
     return rc;
 }
 
+/* Where app's route is reached at hosting target t: asked through the connection an
+ * earlier item holds, or one opened for the question. */
+static int endpoint_at(struct wsl_reconcile *r, const struct wsl_app *a,
+                       const struct wsl_target *t, struct wsl_endpoint *out,
+                       struct wsl_err *err)
+{
+    const struct wsl_driver *d = wsl_driver_find(t->spec.provider_name);
+    if (!d || !d->endpoint)
+        return wsl_err_set(err, WSL_E_INVALID, "target %s (%s) cannot say where %s is "
+                           "reached, so DNS cannot point at it", t->metadata.name,
+                           t->spec.provider_name, a->metadata.name);
+    struct wsl_conn *c = NULL;
+    for (size_t i = 0; i < r->n && !c; i++) {
+        if (r->v[i].target == t)
+            c = r->v[i].conn;
+    }
+    bool own = !c;
+    int rc = own ? d->open(t, &c, err) : 0;
+    if (rc == 0)
+        rc = d->endpoint(c, a, out, err);
+    if (own && c)
+        d->close(c);
+    if (rc)
+        wsl_err_prefix(err, "the address of %s at %s", a->metadata.name, t->metadata.name);
+    return rc;
+}
+
+/* The endpoints a DNS item points at: the primary's (warm, cold), or every placement's
+ * (active-active). */
+static int dns_endpoints(struct wsl_reconcile *r, struct wsl_placement_item *it,
+                         struct wsl_err *err)
+{
+    const struct wsl_app *a = it->app;
+    bool all = !strcmp(a->spec.placement.mode, "active-active");
+    size_t n = 1 + (all ? a->spec.placement.standby.n : 0);
+    free(it->endpoints);
+    it->endpoints = wsl_xcalloc(n, sizeof *it->endpoints);
+    it->nendpoints = n;
+    int rc = endpoint_at(r, a, a->primary, &it->endpoints[0], err);
+    for (size_t s = 1; rc == 0 && s < n; s++)
+        rc = endpoint_at(r, a, a->standby[s - 1], &it->endpoints[s], err);
+    return rc;
+}
+
+static int plan_dns(struct wsl_reconcile *r, struct wsl_placement_item *it,
+                    const struct wsl_rc_opts *o)
+{
+    if (!it->driver->render_dns)
+        return wsl_err_set(&it->err, WSL_E_INVALID, "provider \"%s\" does not manage DNS",
+                           it->target->spec.provider_name);
+    int rc = dns_endpoints(r, it, &it->err);
+    if (rc)
+        return rc; /* nowhere to point at: DNS stays as it is */
+    struct wsl_dns_want want = {it->app->spec.route.host, it->app->spec.dns.ttl,
+                                it->endpoints, it->nendpoints};
+    return wsl_plan_dns(it->driver, it->conn, it->app, &want, o->plan_flags, &it->plan,
+                        &it->err);
+}
+
 static int plan_item(struct wsl_reconcile *r, struct wsl_placement_item *it,
                      const struct wsl_rc_opts *o)
 {
@@ -166,7 +228,9 @@ static int plan_item(struct wsl_reconcile *r, struct wsl_placement_item *it,
         rc = it->driver->open(it->target, &it->conn, &it->err);
         it->owns_conn = rc == 0;
     }
-    if (rc == 0)
+    if (rc == 0 && it->dns)
+        rc = plan_dns(r, it, o);
+    else if (rc == 0)
         rc = wsl_plan_target(it->driver, it->conn, it->app, o->plan_flags, &it->plan, &it->err);
     return rc;
 }
@@ -283,6 +347,7 @@ void wsl_reconcile_free(struct wsl_reconcile *r)
             it->driver->close(it->conn);
         if (it->owns_lock)
             wsl_lock_release(it->lock);
+        free(it->endpoints);
     }
     free(r->v);
     wsl_diags_free(&r->policy);

@@ -4,7 +4,9 @@
  *
  * `wissel plan` and `wissel apply` are thin over this, and `wissel serve` will run it on
  * every new revision. A placement is one (application, target) pair: the primary, and the
- * standbys unless the mode is cold (a cold standby is deployed only on failover).
+ * standbys unless the mode is cold (a cold standby is deployed only on failover); and,
+ * for an application with a route and a `dns` target, its route host at that DNS target,
+ * pointing at the primary's endpoint (warm, cold) or every placement's (active-active).
  */
 #ifndef WSL_RECONCILE_H
 #define WSL_RECONCILE_H
@@ -35,6 +37,9 @@ struct wsl_rc_opts {
 struct wsl_placement_item {
     const struct wsl_app *app;
     const struct wsl_target *target;
+    bool dns;              /* the application's route host at its DNS target */
+    struct wsl_endpoint *endpoints; /* dns: where the record points (owned) */
+    size_t nendpoints;
     const struct wsl_driver *driver;
     struct wsl_conn *conn; /* one per target: the first item at a target opens it */
     bool owns_conn;        /* this item opened it and closes it */

@@ -223,11 +223,21 @@ static int dk_health_app(struct wsl_conn *c, const struct wsl_app *app, struct w
     return dk_health(c, app, out, err);
 }
 
+/* Where clients reach the engine's published ports: docker.address, else the engine's
+ * host (127.0.0.1 for a local socket). */
+static int dk_endpoint(struct wsl_conn *c, const struct wsl_app *app, struct wsl_endpoint *out,
+                       struct wsl_err *err)
+{
+    (void)app, (void)err;
+    snprintf(out->value, sizeof out->value, "%s", c->address);
+    return 0;
+}
+
 static const char *const native[] = {"volume", "postgres", "redis", NULL};
 static const struct wsl_provider_facts facts = {NULL, WSL_CAP_CONTAINERS | WSL_CAP_REPLICAS,
                                                 native};
 
 const struct wsl_driver wsl_docker_driver = {
     "docker", &facts, &wsl_docker_schema, dk_open, dk_render_app, dk_observe,
-    dk_apply, dk_health_app, dk_close,
+    dk_apply, dk_health_app, dk_close, dk_endpoint, NULL,
 };

@@ -16,6 +16,7 @@ struct wsl_k8s_config {
     const char *namespace_;
     bool create_namespace;
     const char *ingress_class;
+    const char *address; /* where clients reach the ingress; NULL: the Ingress status */
     struct wsl_k8s_storage storage_class;
 };
 

@@ -543,6 +543,41 @@ static int k8s_health(struct wsl_conn *c, const struct wsl_app *app, struct wsl_
     return rc;
 }
 
+/* --- endpoint -------------------------------------------------------------------------- */
+
+/* Where clients reach app's route: kubernetes.address, else the address the ingress
+ * controller wrote into the application's Ingress status. */
+static int k8s_endpoint(struct wsl_conn *c, const struct wsl_app *app, struct wsl_endpoint *out,
+                        struct wsl_err *err)
+{
+    if (c->cfg && c->cfg->address) {
+        snprintf(out->value, sizeof out->value, "%s", c->cfg->address);
+        return 0;
+    }
+    struct wsl_buf url = WSL_BUF_INIT;
+    object_url(kind_of("Ingress"), wsl_k8s_namespace(c->cfg, app), app->metadata.name, &url);
+    struct wsl_http_req req = {.method = "GET", .url = wsl_buf_str(&url)};
+    json_t *ing = NULL;
+    int rc = call(c, &req, NULL, &ing, NULL, err);
+    wsl_buf_free(&url);
+    if (rc)
+        return rc;
+    const json_t *lb = json_array_get(wsl_json_path(ing, "status.loadBalancer.ingress"), 0);
+    const char *v = json_string_value(json_object_get(lb, "ip"));
+    if (!v)
+        v = json_string_value(json_object_get(lb, "hostname"));
+    if (v)
+        snprintf(out->value, sizeof out->value, "%s", v);
+    else
+        rc = wsl_err_set(err, WSL_E_NOTFOUND, "target %s: the Ingress of %s has no address yet",
+                         c->target->metadata.name, app->metadata.name);
+    if (rc)
+        wsl_err_hint(err, "wait for the ingress controller, or set kubernetes.address in the "
+                          "Target to the address clients reach the cluster on");
+    json_decref(ing);
+    return rc;
+}
+
 static const char *const native[] = {"route", "volume", "postgres", "redis", NULL};
 static const struct wsl_provider_facts facts = {
     NULL, WSL_CAP_CONTAINERS | WSL_CAP_REPLICAS | WSL_CAP_RWX_VOLUMES | WSL_CAP_TLS_ROUTES,
@@ -550,5 +585,5 @@ static const struct wsl_provider_facts facts = {
 
 const struct wsl_driver wsl_kubernetes_driver = {
     "kubernetes", &facts, &wsl_kubernetes_schema, k8s_open, k8s_render, k8s_observe,
-    k8s_apply, k8s_health, k8s_close,
+    k8s_apply, k8s_health, k8s_close, k8s_endpoint, NULL,
 };

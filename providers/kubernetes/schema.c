@@ -27,6 +27,9 @@ static const struct wsl_field fields[] = {
       .doc = "Let wissel create and own the namespace."),
     F("ingressClass", WSL_FT_STR, struct wsl_k8s_config, ingress_class, 0,
       .check = &wsl_check_nonempty, .doc = "IngressClass for routes."),
+    F("address", WSL_FT_STR, struct wsl_k8s_config, address, 0, .check = &wsl_check_nonempty,
+      .doc = "Where clients reach the cluster's ingress (an IP address or a host name), for "
+             "DNS; the Ingress's status when absent."),
     F("storageClass", WSL_FT_OBJ, struct wsl_k8s_config, storage_class, 0, .type = &storage_type),
     {0}};
 

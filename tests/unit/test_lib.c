@@ -31,6 +31,8 @@ static void err_set_hint_prefix(void **state)
     assert_true(wsl_code_transient(WSL_E_TIMEOUT));
     assert_false(wsl_code_transient(WSL_E_INVALID));
     assert_int_equal(wsl_err_set(NULL, WSL_E_IO, "ignored"), WSL_E_IO);
+    assert_string_equal(wsl_code_name(WSL_E_AUTH), "auth");
+    assert_false(wsl_code_transient(WSL_E_AUTH));
 }
 
 static void buf_grows_and_escapes(void **state)
@@ -110,6 +112,13 @@ static void hmac_matches_rfc4231(void **state)
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", mac[i]);
     assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    unsigned char mac512[64];
+    char hex512[129];
+    wsl_hmac_sha512("Jefe", 4, data, strlen(data), mac512);
+    for (int i = 0; i < 64; i++)
+        snprintf(hex512 + 2 * i, 3, "%02x", mac512[i]);
+    assert_string_equal(hex512, "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"
+                                "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737");
     assert_int_equal(wsl_ct_memcmp("abc", "abc", 3), 0);
     assert_int_not_equal(wsl_ct_memcmp("abc", "abd", 3), 0);
 }
