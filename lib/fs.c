@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int wsl_mkdir_p(const char *path, mode_t mode)
 {
@@ -59,4 +62,28 @@ int wsl_read_file(const char *path, size_t max, struct wsl_buf *out, struct wsl_
     }
     fclose(f);
     return rc;
+}
+
+int wsl_write_file(const char *path, const void *data, size_t len, mode_t mode,
+                   struct wsl_err *err)
+{
+    struct wsl_buf tmp = WSL_BUF_INIT;
+    wsl_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    bool ok = fd >= 0 && write(fd, data, len) == (ssize_t)len;
+    int e = errno;
+    if (fd >= 0 && close(fd) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (ok && rename(tmp.data, path) != 0) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok)
+        unlink(tmp.data);
+    wsl_buf_free(&tmp);
+    if (!ok)
+        return wsl_err_set(err, WSL_E_IO, "cannot write %s: %s", path, strerror(e));
+    return 0;
 }

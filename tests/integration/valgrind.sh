@@ -37,6 +37,7 @@ PATHS=(
     "0|plan --output json after apply|plan -o json $ST $LOG/repo"
     "0|status|status $ST $LOG/repo"
     "0|history|history $ST"
+    "0|report, with an HTML page|report $ST --html $LOG/report.html $LOG/repo"
     "1|plan refused by a policy|plan $ST $ROOT/tests/fixtures/policy"
 )
 
