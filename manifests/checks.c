@@ -241,6 +241,23 @@ const struct wsl_check wsl_check_hostname = {
     "a valid DNS host name", is_hostname,
     "^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
     "use lower-case labels separated by dots, for example portaal.gemeente.nl", 1, 253};
+/* A zone name: a host name, written with or without the final dot. */
+static bool is_zone(const char *s)
+{
+    size_t n = strlen(s);
+    if (n && s[n - 1] == '.')
+        n--;
+    char buf[256];
+    if (n == 0 || n >= sizeof buf)
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return is_hostname(buf);
+}
+const struct wsl_check wsl_check_zone = {
+    "a DNS zone name", is_zone,
+    "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.?$",
+    "for example gemeente.example (a final dot is allowed)", 1, 254};
 const struct wsl_check wsl_check_country = {
     "an ISO 3166-1 country code", is_country, "^[A-Z]{2}$", "two upper-case letters, for example NL or DE", 2, 2};
 const struct wsl_check wsl_check_nonempty = {"a non-empty string", is_nonempty, NULL, NULL, 1, 0};

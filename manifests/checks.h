@@ -19,6 +19,7 @@ extern const struct wsl_check wsl_check_file_mode;   /* octal file mode */
 extern const struct wsl_check wsl_check_header_name; /* HTTP header name */
 extern const struct wsl_check wsl_check_env_name;    /* environment variable name */
 extern const struct wsl_check wsl_check_hostname;    /* DNS host name (RFC 1123) */
+extern const struct wsl_check wsl_check_zone;        /* DNS zone: a host name, final dot allowed */
 extern const struct wsl_check wsl_check_country;     /* ISO 3166-1 alpha-2, upper case */
 extern const struct wsl_check wsl_check_nonempty;    /* any non-empty string */
 extern const struct wsl_check wsl_check_http_path;   /* an absolute URL path */

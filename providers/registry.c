@@ -6,6 +6,7 @@ static const struct wsl_provider_schema *const all[] = {
     &wsl_kubernetes_schema,
     &wsl_docker_schema,
     &wsl_rfc2136_schema,
+    &wsl_powerdns_schema,
     &wsl_directory_schema,
 };
 
@@ -30,6 +31,7 @@ static const struct wsl_driver *const builtin[] = {
     &wsl_kubernetes_driver,
     &wsl_docker_driver,
     &wsl_rfc2136_driver,
+    &wsl_powerdns_driver,
 };
 
 const struct wsl_driver *const *wsl_drivers(size_t *n)

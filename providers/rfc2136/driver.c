@@ -4,8 +4,9 @@
  * the record beside each name (owner.h).
  *
  * Objects: one per record type at the route host — kind "A", "AAAA" or "CNAME", name the
- * host, body {"ttl": seconds, "values": [sorted]}. The fingerprint is the body's, observed
- * as well as desired, so a record someone changed by hand shows up as a change to undo.
+ * host, body {"ttl": seconds, "values": [sorted]}: the model all DNS drivers share
+ * (providers/dnsrecords.h). The fingerprint is the body's, observed as well as desired, so
+ * a record someone changed by hand shows up as a change to undo.
  *
  * Every change is one update whose prerequisites make it conditional on ownership: a
  * create claims the name (no owner record yet, none of the type) or requires it to be
@@ -15,6 +16,7 @@
  */
 #include "lib/buf.h"
 #include "lib/json.h"
+#include "providers/dnsrecords.h"
 #include "providers/provider.h"
 #include "providers/registry.h"
 #include "providers/rfc2136/client.h"
@@ -22,8 +24,6 @@
 #include "providers/rfc2136/owner.h"
 #include "providers/secret.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,97 +78,13 @@ static void dns_close(struct wsl_conn *c)
     free(c);
 }
 
-/* --- values --------------------------------------------------------------------------- */
-
-/* A value as it is compared: an address in its canonical text, a name lower-case
- * without the final dot. Returns the type it belongs to. */
-static uint16_t normalize(const char *in, char out[256])
-{
-    unsigned char bin[16];
-    if (inet_pton(AF_INET, in, bin) == 1 && inet_ntop(AF_INET, bin, out, 256))
-        return WSL_DNS_A;
-    if (inet_pton(AF_INET6, in, bin) == 1 && inet_ntop(AF_INET6, bin, out, 256))
-        return WSL_DNS_AAAA;
-    size_t n = 0;
-    for (; in[n] && n < 255; n++)
-        out[n] = (char)tolower((unsigned char)in[n]);
-    while (n > 0 && out[n - 1] == '.')
-        n--;
-    out[n] = '\0';
-    return WSL_DNS_CNAME;
-}
-
-static int by_text(const void *a, const void *b)
-{
-    return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
-}
-
-/* {"ttl": ttl, "values": sorted values}. */
-static json_t *body(int64_t ttl, json_t *values)
-{
-    size_t n = json_array_size(values);
-    json_t **v = wsl_xcalloc(n ? n : 1, sizeof *v);
-    for (size_t i = 0; i < n; i++)
-        v[i] = json_incref(json_array_get(values, i));
-    qsort(v, n, sizeof *v, by_text);
-    json_t *sorted = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(sorted, v[i]);
-    free(v);
-    json_decref(values);
-    return json_pack("{s:I, s:o}", "ttl", (json_int_t)ttl, "values", sorted);
-}
-
-static const char *host_of(const struct wsl_app *app, char out[256])
-{
-    normalize(app->spec.route.host ? app->spec.route.host : "", out);
-    return out;
-}
-
 /* --- render --------------------------------------------------------------------------- */
 
+/* The record objects (providers/dnsrecords.h). */
 static int dns_render(struct wsl_conn *c, const struct wsl_app *app, const struct wsl_dns_want *w,
                       struct wsl_objset *out, struct wsl_err *err)
 {
-    char host[256];
-    normalize(w->host, host);
-    if (!wsl_dns_name_in_zone(host, c->cfg->zone)) {
-        wsl_err_set(err, WSL_E_INVALID, "route host %s of %s is not in zone %s of target %s",
-                    host, app->metadata.name, c->cfg->zone, c->target->metadata.name);
-        wsl_err_hint(err, "use a host name under %s, or a dns target that serves the host's "
-                          "zone", c->cfg->zone);
-        return WSL_E_INVALID;
-    }
-    json_t *values[3] = {json_array(), json_array(), json_array()};
-    for (size_t i = 0; i < w->n; i++) {
-        char v[256];
-        uint16_t t = normalize(w->v[i].value, v);
-        json_array_append_new(values[t == WSL_DNS_A ? 0 : t == WSL_DNS_AAAA ? 1 : 2],
-                              json_string(v));
-    }
-    int rc = 0;
-    if (json_array_size(values[2]) > 1 ||
-        (json_array_size(values[2]) && json_array_size(values[0]) + json_array_size(values[1])))
-        rc = wsl_err_set(err, WSL_E_INVALID, "%s would need a CNAME beside other records (%zu "
-                         "endpoints, host names among them)", host, w->n);
-    for (size_t k = 0; k < 3; k++) {
-        if (rc == 0 && json_array_size(values[k]))
-            wsl_objset_add(out, wsl_dns_type_name(types[k]), host, body(w->ttl, values[k]));
-        else
-            json_decref(values[k]);
-    }
-    if (rc)
-        wsl_err_hint(err, "an application reached through a host name (a load balancer's) "
-                          "can have one placement in DNS at a time: use warm or cold");
-    return rc;
-}
-
-/* The render() of the contract: DNS records need the engine's endpoints (render_dns). */
-static int dns_render_plain(struct wsl_conn *c, const struct wsl_app *app, struct wsl_objset *out,
-                            struct wsl_err *err)
-{
-    (void)c, (void)app, (void)out;
-    return wsl_err_set(err, WSL_E_INTERNAL, "the rfc2136 driver renders only through render_dns");
+    return wsl_dnsrec_render(c->target, c->cfg->zone, app, w, out, err);
 }
 
 /* --- observe -------------------------------------------------------------------------- */
@@ -210,10 +126,10 @@ static int observe_type(struct wsl_conn *c, const char *host, uint16_t type, boo
     for (size_t i = 0; rc == 0 && i < m.nrr[WSL_DNS_ANSWER]; i++) {
         const struct wsl_dns_rr *rr = &m.rr[WSL_DNS_ANSWER][i];
         char owner[256], v[256];
-        normalize(rr->name, owner);
+        wsl_dnsrec_normalize(rr->name, owner);
         if (rr->type != type || strcmp(owner, host))
             continue; /* a CNAME the server followed, or its target's records */
-        normalize(rr->text, v);
+        wsl_dnsrec_normalize(rr->text, v);
         json_array_append_new(values, json_string(v));
         ttl = rr->ttl;
     }
@@ -222,7 +138,7 @@ static int observe_type(struct wsl_conn *c, const char *host, uint16_t type, boo
         json_decref(values);
         return rc;
     }
-    json_t *b = body(ttl, values);
+    json_t *b = wsl_dnsrec_body(ttl, values);
     char fp[65];
     wsl_json_fingerprint(b, fp);
     wsl_objset_add_observed(out, wsl_dns_type_name(type), host, b, ours ? fp : NULL, ours);
@@ -233,7 +149,7 @@ static int dns_observe(struct wsl_conn *c, const struct wsl_app *app, struct wsl
                        struct wsl_err *err)
 {
     char host[256];
-    host_of(app, host);
+    wsl_dnsrec_host(app, host);
     int rc = 0;
     int who = owner_of(c, app, host, err, &rc);
     for (size_t k = 0; rc == 0 && k < 3; k++)
@@ -382,19 +298,9 @@ static int dns_apply(struct wsl_conn *c, const struct wsl_app *app, const struct
     return rc;
 }
 
-/* Records are answered as soon as the server took the update. */
-static int dns_health(struct wsl_conn *c, const struct wsl_app *app, struct wsl_health *out,
-                      struct wsl_err *err)
-{
-    (void)c, (void)app, (void)err;
-    out->state = WSL_HEALTH_READY;
-    out->reason[0] = '\0';
-    return 0;
-}
-
 static const struct wsl_provider_facts facts = {NULL, WSL_CAP_DNS, NULL};
 
 const struct wsl_driver wsl_rfc2136_driver = {
-    "rfc2136", &facts, &wsl_rfc2136_schema, dns_open, dns_render_plain, dns_observe,
-    dns_apply, dns_health, dns_close, NULL, dns_render,
+    "rfc2136", &facts, &wsl_rfc2136_schema, dns_open, wsl_dnsrec_render_plain, dns_observe,
+    dns_apply, wsl_dnsrec_health, dns_close, NULL, dns_render,
 };

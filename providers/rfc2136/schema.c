@@ -9,21 +9,6 @@
 
 static const char *const algorithms[] = {"hmac-sha256", "hmac-sha512", NULL};
 
-static bool is_zone(const char *s)
-{
-    size_t n = strlen(s);
-    if (n && s[n - 1] == '.')
-        n--; /* a fully qualified name */
-    char buf[256];
-    if (n == 0 || n >= sizeof buf)
-        return false;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    return wsl_check_hostname.fn(buf);
-}
-static const struct wsl_check check_zone = {"a DNS zone name", is_zone, NULL,
-                                            "for example gemeente.example", 1, 254};
-
 static const struct wsl_field tsig_fields[] = {
     F("name", WSL_FT_STR, struct wsl_tsig, name, WSL_F_REQUIRED, .check = &wsl_check_nonempty,
       .doc = "The key's name as the server knows it."),
@@ -38,7 +23,7 @@ static const struct wsl_type tsig_type = {"tsig", sizeof(struct wsl_tsig), tsig_
 static const struct wsl_field fields[] = {
     F("server", WSL_FT_STR, struct wsl_rfc2136_config, server, WSL_F_REQUIRED,
       .check = &wsl_check_nonempty, .doc = "host:port of the primary server."),
-    F("zone", WSL_FT_STR, struct wsl_rfc2136_config, zone, WSL_F_REQUIRED, .check = &check_zone),
+    F("zone", WSL_FT_STR, struct wsl_rfc2136_config, zone, WSL_F_REQUIRED, .check = &wsl_check_zone),
     F("tsig", WSL_FT_OBJ, struct wsl_rfc2136_config, tsig, 0, .type = &tsig_type,
       .doc = "Sign updates (RFC 8945); strongly advised."),
     {0}};

@@ -285,7 +285,7 @@ static void schema_has_every_kind(void **state)
     json_t *spec = json_object_get(defs, "targetSpec");
     assert_non_null(wsl_json_path(spec, "properties.kubernetes"));
     assert_non_null(wsl_json_path(spec, "properties.rfc2136"));
-    assert_int_equal(json_array_size(wsl_json_path(spec, "properties.provider.enum")), 4);
+    assert_int_equal(json_array_size(wsl_json_path(spec, "properties.provider.enum")), 5);
     json_decref(s);
 }
 
