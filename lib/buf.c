@@ -93,6 +93,17 @@ void wsl_buf_printf(struct wsl_buf *b, const char *fmt, ...)
     va_end(ap2);
 }
 
+void wsl_buf_put_urlencoded(struct wsl_buf *b, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~", *p))
+            wsl_buf_putc(b, (char)*p);
+        else
+            wsl_buf_printf(b, "%%%02X", *p);
+    }
+}
+
 void wsl_buf_put_json_string(struct wsl_buf *b, const char *s)
 {
     wsl_buf_putc(b, '"');

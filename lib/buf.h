@@ -21,6 +21,9 @@ void wsl_buf_append(struct wsl_buf *b, const void *data, size_t len);
 void wsl_buf_puts(struct wsl_buf *b, const char *s);
 void wsl_buf_putc(struct wsl_buf *b, char c);
 void wsl_buf_printf(struct wsl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append s with every byte outside RFC 3986's unreserved set [A-Za-z0-9-._~]
+ * percent-encoded: a URL path segment or query value. */
+void wsl_buf_put_urlencoded(struct wsl_buf *b, const char *s);
 /* Append s as a JSON string literal, quotes included. */
 void wsl_buf_put_json_string(struct wsl_buf *b, const char *s);
 /* The contents, "" when empty (never NULL). */

@@ -214,18 +214,6 @@ int dk_raw(struct wsl_conn *c, const char *method, const char *path, const void 
     return engine_error(c, rc, err);
 }
 
-void dk_urlencode(struct wsl_buf *out, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-            ch == '-' || ch == '_' || ch == '.' || ch == '~')
-            wsl_buf_putc(out, (char)ch);
-        else
-            wsl_buf_printf(out, "%%%02X", ch);
-    }
-}
-
 void dk_label_filter(struct wsl_buf *out, const char *target, const char *app)
 {
     struct wsl_buf t = WSL_BUF_INIT, a = WSL_BUF_INIT;
@@ -237,7 +225,7 @@ void dk_label_filter(struct wsl_buf *out, const char *target, const char *app)
     }
     json_t *f = json_pack("{s:o}", "label", labels);
     char *s = json_dumps(f, JSON_COMPACT);
-    dk_urlencode(out, s);
+    wsl_buf_put_urlencoded(out, s);
     free(s);
     json_decref(f);
     wsl_buf_free(&t);

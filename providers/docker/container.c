@@ -63,7 +63,7 @@ static int ensure_image(struct wsl_conn *c, const char *image, struct wsl_err *e
     }
     wsl_err_clear(err);
     wsl_buf_puts(&path, "/images/create?fromImage=");
-    dk_urlencode(&path, image);
+    wsl_buf_put_urlencoded(&path, image);
     struct wsl_http_resp resp = WSL_HTTP_RESP_INIT;
     rc = dk_raw(c, "POST", wsl_buf_str(&path), NULL, 0, NULL, PULL_TIMEOUT_MS, &resp, err);
     const char *e = rc == 0 ? strstr(wsl_buf_str(&resp.body), "\"error\"") : NULL;
@@ -391,7 +391,7 @@ static int create_start(struct wsl_conn *c, const char *name, const json_t *body
 {
     struct wsl_buf path = WSL_BUF_INIT;
     wsl_buf_puts(&path, "/containers/create?name=");
-    dk_urlencode(&path, name);
+    wsl_buf_put_urlencoded(&path, name);
     json_t *made = NULL;
     long status = 0;
     int rc = dk_call(c, "POST", wsl_buf_str(&path), body, &made, &status, err);
@@ -484,7 +484,7 @@ static int rename_to(struct wsl_conn *c, const char *id, const char *name, struc
 {
     struct wsl_buf path = WSL_BUF_INIT;
     wsl_buf_printf(&path, "/containers/%s/rename?name=", id);
-    dk_urlencode(&path, name);
+    wsl_buf_put_urlencoded(&path, name);
     int rc = dk_call(c, "POST", wsl_buf_str(&path), NULL, NULL, NULL, err);
     wsl_buf_free(&path);
     return rc;

@@ -60,8 +60,6 @@ int dk_raw(struct wsl_conn *c, const char *method, const char *path, const void 
            struct wsl_err *err);
 /* The filters query value for labels (URL-encoded JSON) into out. */
 void dk_label_filter(struct wsl_buf *out, const char *target, const char *app);
-/* s URL-encoded into out. */
-void dk_urlencode(struct wsl_buf *out, const char *s);
 
 /* --- render.c ---------------------------------------------------------------------- */
 

@@ -199,19 +199,6 @@ static void object_url(const struct kind_api *k, const char *ns, const char *nam
 
 #define PAGE 500 /* items per list call: bounds what one response holds */
 
-/* s into b with every byte outside [A-Za-z0-9._~-] percent-encoded (continue tokens). */
-static void put_query_value(struct wsl_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-            ch == '.' || ch == '_' || ch == '~' || ch == '-')
-            wsl_buf_putc(b, (char)ch);
-        else
-            wsl_buf_printf(b, "%%%02X", ch);
-    }
-}
-
 /* One page of the list: its items appended to items, the continue token (or "") into
  * next. */
 static int list_page(struct wsl_conn *c, const struct kind_api *k, const char *url,
@@ -262,7 +249,7 @@ static int list_kind(struct wsl_conn *c, const struct kind_api *k, const char *n
         wsl_buf_puts(&url, wsl_buf_str(&base));
         if (next) {
             wsl_buf_puts(&url, "&continue=");
-            put_query_value(&url, next);
+            wsl_buf_put_urlencoded(&url, next);
             free(next);
         }
         rc = list_page(c, k, wsl_buf_str(&url), *out, &next, err);

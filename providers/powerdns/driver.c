@@ -47,17 +47,6 @@ struct wsl_conn {
     pthread_mutex_t lock; /* one request at a time; apply() reads and writes under it */
 };
 
-/* Percent-encode s for one path segment into b. */
-static void put_segment(struct wsl_buf *b, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.", *p))
-            wsl_buf_printf(b, "%c", *p);
-        else
-            wsl_buf_printf(b, "%%%02X", *p);
-    }
-}
-
 static int pdns_open(const struct wsl_target *t, struct wsl_conn **out, struct wsl_err *err)
 {
     const struct wsl_powerdns_config *cfg = t->spec.config;
@@ -73,9 +62,9 @@ static int pdns_open(const struct wsl_target *t, struct wsl_conn **out, struct w
     snprintf(c->zone, sizeof c->zone, "%s.", zone);
     struct wsl_buf b = WSL_BUF_INIT;
     wsl_buf_puts(&b, "/api/v1/servers/");
-    put_segment(&b, cfg->server_id ? cfg->server_id : "localhost");
+    wsl_buf_put_urlencoded(&b, cfg->server_id ? cfg->server_id : "localhost");
     wsl_buf_puts(&b, "/zones/");
-    put_segment(&b, c->zone);
+    wsl_buf_put_urlencoded(&b, c->zone);
     snprintf(c->path, sizeof c->path, "%s", b.data ? b.data : "");
     wsl_buf_free(&b);
     char shown[1100];

@@ -46,6 +46,9 @@ static void buf_grows_and_escapes(void **state)
     wsl_buf_reset(&b);
     wsl_buf_put_json_string(&b, "a\"b\\c\n\x01");
     assert_string_equal(b.data, "\"a\\\"b\\\\c\\n\\u0001\"");
+    wsl_buf_reset(&b);
+    wsl_buf_put_urlencoded(&b, "web-1.a_b~c d/é?&=%");
+    assert_string_equal(b.data, "web-1.a_b~c%20d%2F%C3%A9%3F%26%3D%25");
     char *s = wsl_buf_steal(&b);
     assert_null(b.data);
     free(s);
