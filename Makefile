@@ -94,7 +94,8 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) | build/deps.stamp
 build/fuzz/fuzz_webhook: orchestrator/server/webhook.c
 # DNS messages, TSIG and ownership records (providers/rfc2136) need no network: linked too.
 build/fuzz/fuzz_dns: providers/rfc2136/parse.c providers/rfc2136/wire.c \
-                     providers/rfc2136/update.c providers/rfc2136/tsig.c providers/rfc2136/owner.c
+                     providers/rfc2136/update.c providers/rfc2136/tsig.c providers/rfc2136/owner.c \
+                     providers/dnsowner.c
 
 FUZZ_SECONDS ?= 300
 fuzz: $(FUZZ_BIN)

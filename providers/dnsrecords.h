@@ -9,7 +9,7 @@
  * so the fingerprint of an observed set equals the desired one exactly when the values and
  * the TTL are the same.
  *
- * Ownership is kept beside each name by the TXT record of providers/rfc2136/owner.h
+ * Ownership is kept beside each name by the TXT record of providers/dnsowner.h
  * (wsl_dns_owner_name/format/parse), which any DNS driver may use.
  */
 #ifndef WSL_DNSRECORDS_H

@@ -1,7 +1,7 @@
 /*
  * The powerdns driver: an application's route host on a PowerDNS Authoritative server,
  * changed through its HTTP API (/api/v1/servers/{serverId}/zones/{zone}) with an API key,
- * owned through the record beside each name (providers/rfc2136/owner.h).
+ * owned through the record beside each name (providers/dnsowner.h).
  *
  * Objects: the model all DNS drivers share (providers/dnsrecords.h) — one per record type
  * at the route host, kind "A", "AAAA" or "CNAME", body {"ttl", "values": [sorted]}. The
@@ -23,11 +23,11 @@
 #include "lib/http.h"
 #include "lib/json.h"
 #include "lib/log.h"
+#include "providers/dnsowner.h"
 #include "providers/dnsrecords.h"
 #include "providers/powerdns/config.h"
 #include "providers/provider.h"
 #include "providers/registry.h"
-#include "providers/rfc2136/owner.h"
 #include "providers/secret.h"
 
 #include <pthread.h>

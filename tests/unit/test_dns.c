@@ -762,6 +762,13 @@ static void owner_records(void **state)
     snprintf(longname, sizeof longname, "%s.%s.%s.%.50s.", label, label, label, label);
     assert_code(wsl_dns_owner_name(longname, name, &err), WSL_E_INVALID, &err);
     assert_contains(err.msg, "too long to have an ownership record");
+    snprintf(longname, sizeof longname, "%s.%s.%s.%.48s.", label, label, label, label);
+    assert_code(wsl_dns_owner_name(longname, name, &err), 0, &err); /* 253 characters */
+    assert_int_equal(strlen(name), 254);
+    assert_code(wsl_dns_owner_name("web..wissel.test", name, &err), WSL_E_INVALID, &err);
+    assert_contains(err.msg, "not a valid DNS name");
+    snprintf(longname, sizeof longname, "%sa.wissel.test", label);
+    assert_code(wsl_dns_owner_name(longname, name, &err), WSL_E_INVALID, &err);
 
     assert_code(wsl_dns_owner_format("burgerportaal", "haven-ams", text, &err), 0, &err);
     assert_string_equal(text, "heritage=wissel,wissel.dev/app=burgerportaal,"
