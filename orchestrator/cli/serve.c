@@ -3,13 +3,13 @@
  * HTTP server (orchestrator/serve/routes.h): options in, threads started, SIGTERM out.
  */
 #include "lib/buf.h"
-#include "lib/fs.h"
 #include "lib/hash.h"
 #include "lib/log.h"
 #include "lib/units.h"
 #include "orchestrator/cli/cli.h"
 #include "orchestrator/serve/controller.h"
 #include "orchestrator/serve/routes.h"
+#include "providers/secret.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -66,21 +66,10 @@ static void on_signal(int sig)
 /* A secret from a file: its first line, registered so logs never show it. */
 static int read_secret(const char *flag, const char *path, char **out, struct wsl_err *err)
 {
-    struct wsl_buf b = {0};
-    if (wsl_read_file(path, 4096, &b, err) != 0) {
+    int rc = wsl_secret_read(&(struct wsl_secret_ref){.file = path}, out, err);
+    if (rc)
         wsl_err_prefix(err, "--%s", flag);
-        wsl_buf_free(&b);
-        return err->code;
-    }
-    char *s = wsl_buf_steal(&b);
-    s[strcspn(s, "\r\n")] = '\0';
-    if (!s[0]) {
-        free(s);
-        return wsl_err_set(err, WSL_E_INVALID, "--%s: %s is empty", flag, path);
-    }
-    wsl_log_secret(s);
-    *out = s;
-    return 0;
+    return rc;
 }
 
 static int duration(const char *flag, const char *v, int64_t def, int64_t *out,

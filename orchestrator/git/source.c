@@ -12,6 +12,7 @@
 #include "lib/buf.h"
 #include "lib/fs.h"
 #include "orchestrator/git/semver.h"
+#include "providers/secret.h"
 
 #include <git2.h>
 #include <pthread.h>
@@ -47,17 +48,15 @@ static int credentials(git_credential **out, const char *url, const char *user_f
     if ((allowed & GIT_CREDENTIAL_SSH_KEY) && s->ssh_key)
         return git_credential_ssh_key_new(out, user ? user : "git", NULL, s->ssh_key, NULL);
     if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && s->password_file && user) {
-        struct wsl_buf pw = WSL_BUF_INIT;
+        char *pw = NULL;
         struct wsl_err e = {0};
-        if (wsl_read_file(s->password_file, 4096, &pw, &e) != 0) {
+        if (wsl_secret_read(&(struct wsl_secret_ref){.file = s->password_file}, &pw, &e) != 0) {
             snprintf(c->why, sizeof c->why, "%s", e.msg);
             return GIT_EUSER;
         }
-        while (pw.len && (pw.data[pw.len - 1] == '\n' || pw.data[pw.len - 1] == '\r'))
-            pw.data[--pw.len] = '\0';
-        int rc = git_credential_userpass_plaintext_new(out, user, wsl_buf_str(&pw));
-        memset(pw.data, 0, pw.len);
-        wsl_buf_free(&pw);
+        int rc = git_credential_userpass_plaintext_new(out, user, pw);
+        memset(pw, 0, strlen(pw));
+        free(pw);
         return rc;
     }
     return GIT_PASSTHROUGH;
