@@ -1,7 +1,10 @@
 #include "orchestrator/cli/cli.h"
 
 #include "lib/log.h"
+#include "manifests/repo.h"
 #include "manifests/schema.h"
+#include "orchestrator/state/state.h"
+#include "providers/registry.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -27,6 +30,31 @@ struct wsl_cli_paths wsl_cli_paths(char **argv, int nargs)
     if (nargs > 0)
         return (struct wsl_cli_paths){(const char *const *)argv, (size_t)nargs};
     return (struct wsl_cli_paths){dot, 1};
+}
+
+int wsl_cli_open_repo(const char *cmd, struct wsl_cli *cli, char **argv, int nargs,
+                      const char *state, struct wsl_repo **repo, struct wsl_state **st)
+{
+    struct wsl_cli_paths paths = wsl_cli_paths(argv, nargs);
+    struct wsl_err err = {0};
+    *st = NULL;
+    *repo = wsl_repo_load(paths.v, paths.n, wsl_providers());
+    if ((*repo)->diags.errors) {
+        wsl_diags_print(&(*repo)->diags, cli->err);
+        wsl_cli_error(cli, cmd, "the manifests have errors (see `wissel validate`)");
+        return WSL_EXIT_FAIL;
+    }
+    if (wsl_state_open(state, st, &err)) {
+        wsl_cli_error(cli, cmd, "%s", err.msg);
+        return WSL_EXIT_FAIL;
+    }
+    return 0;
+}
+
+void wsl_cli_close_repo(struct wsl_repo *repo, struct wsl_state *st)
+{
+    wsl_state_close(st);
+    wsl_repo_free(repo);
 }
 
 void wsl_cli_error(const struct wsl_cli *cli, const char *cmd, const char *fmt, ...)

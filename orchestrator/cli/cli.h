@@ -52,6 +52,16 @@ struct wsl_cli_paths {
 };
 struct wsl_cli_paths wsl_cli_paths(char **argv, int nargs);
 
+/* For commands that read the manifests and the journal (status, report): load the
+ * repository at the PATH arguments and open the state (spec NULL: the default). Returns 0;
+ * or prints why not (the manifests' errors, the state's error) as `cmd` and returns
+ * WSL_EXIT_FAIL. Either way, close with wsl_cli_close_repo(). */
+struct wsl_repo;
+struct wsl_state;
+int wsl_cli_open_repo(const char *cmd, struct wsl_cli *cli, char **argv, int nargs,
+                      const char *state, struct wsl_repo **repo, struct wsl_state **st);
+void wsl_cli_close_repo(struct wsl_repo *repo, struct wsl_state *st);
+
 /* Print "wissel <cmd>: error: ..." to cli->err. */
 void wsl_cli_error(const struct wsl_cli *cli, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -4,7 +4,6 @@
 #include "manifests/repo.h"
 #include "orchestrator/cli/cli.h"
 #include "orchestrator/report/report.h"
-#include "providers/registry.h"
 
 #include <time.h>
 
@@ -29,32 +28,26 @@ static int run(int argc, char **argv, struct wsl_cli *cli)
     int rc = wsl_cli_parse(&wsl_cmd_report, argc, argv, cli, &nargs);
     if (rc != 0)
         return rc > 0 ? WSL_EXIT_OK : WSL_EXIT_USAGE;
-    struct wsl_cli_paths paths = wsl_cli_paths(argv, nargs);
-    struct wsl_repo *repo = wsl_repo_load(paths.v, paths.n, wsl_providers());
-    struct wsl_state *st = NULL;
-    struct wsl_err err = {0};
-    int exit = WSL_EXIT_FAIL;
-    if (repo->diags.errors) {
-        wsl_diags_print(&repo->diags, cli->err);
-        wsl_cli_error(cli, "report", "the manifests have errors (see `wissel validate`)");
-    } else if (wsl_state_open(state, &st, &err)) {
-        wsl_cli_error(cli, "report", "%s", err.msg);
-    } else {
-        json_t *r = wsl_report_build(repo, st, (int64_t)time(NULL));
-        if (cli->json) {
-            json_dumpf(r, cli->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-            fputc('\n', cli->out);
-        } else {
-            wsl_report_text(r, cli->out);
-        }
-        exit = html && write_html(r, &err) ? WSL_EXIT_FAIL : WSL_EXIT_OK;
-        if (exit != WSL_EXIT_OK)
-            wsl_cli_error(cli, "report", "%s", err.msg);
-        json_decref(r);
+    struct wsl_repo *repo;
+    struct wsl_state *st;
+    if (wsl_cli_open_repo("report", cli, argv, nargs, state, &repo, &st) != 0) {
+        wsl_cli_close_repo(repo, st);
+        return WSL_EXIT_FAIL;
     }
-    wsl_state_close(st);
-    wsl_repo_free(repo);
-    return exit;
+    json_t *r = wsl_report_build(repo, st, (int64_t)time(NULL));
+    if (cli->json) {
+        json_dumpf(r, cli->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        fputc('\n', cli->out);
+    } else {
+        wsl_report_text(r, cli->out);
+    }
+    struct wsl_err err = {0};
+    rc = html ? write_html(r, &err) : 0;
+    if (rc)
+        wsl_cli_error(cli, "report", "%s", err.msg);
+    json_decref(r);
+    wsl_cli_close_repo(repo, st);
+    return rc ? WSL_EXIT_FAIL : WSL_EXIT_OK;
 }
 
 const struct wsl_cmd wsl_cmd_report = {

@@ -102,37 +102,30 @@ static int run(int argc, char **argv, struct wsl_cli *cli)
     int rc = wsl_cli_parse(&wsl_cmd_status, argc, argv, cli, &nargs);
     if (rc != 0)
         return rc > 0 ? WSL_EXIT_OK : WSL_EXIT_USAGE;
-    struct wsl_cli_paths paths = wsl_cli_paths(argv, nargs);
-    struct wsl_repo *repo = wsl_repo_load(paths.v, paths.n, wsl_providers());
-    struct wsl_state *st = NULL;
-    struct wsl_err err = {0};
-    if (repo->diags.errors) {
-        wsl_diags_print(&repo->diags, cli->err);
-        wsl_cli_error(cli, "status", "the manifests have errors (see `wissel validate`)");
-    } else if (wsl_state_open(state, &st, &err)) {
-        wsl_cli_error(cli, "status", "%s", err.msg);
-    } else {
-        json_t *rows = json_array();
-        for (size_t i = 0; i < repo->apps.n; i++) {
-            const struct wsl_app *a = repo->apps.v[i];
-            if (app && strcmp(app, a->metadata.name))
-                continue;
-            json_array_append_new(rows, row(st, a, a->primary, "primary"));
-            for (size_t s = 0; s < a->spec.placement.standby.n; s++)
-                json_array_append_new(rows, row(st, a, a->standby[s], "standby"));
-        }
-        if (cli->json) {
-            json_dumpf(rows, cli->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-            fputc('\n', cli->out);
-        } else {
-            print_text(rows, cli->out);
-        }
-        json_decref(rows);
-        rc = 1;
+    struct wsl_repo *repo;
+    struct wsl_state *st;
+    if (wsl_cli_open_repo("status", cli, argv, nargs, state, &repo, &st) != 0) {
+        wsl_cli_close_repo(repo, st);
+        return WSL_EXIT_FAIL;
     }
-    wsl_state_close(st);
-    wsl_repo_free(repo);
-    return rc == 1 ? WSL_EXIT_OK : WSL_EXIT_FAIL;
+    json_t *rows = json_array();
+    for (size_t i = 0; i < repo->apps.n; i++) {
+        const struct wsl_app *a = repo->apps.v[i];
+        if (app && strcmp(app, a->metadata.name))
+            continue;
+        json_array_append_new(rows, row(st, a, a->primary, "primary"));
+        for (size_t s = 0; s < a->spec.placement.standby.n; s++)
+            json_array_append_new(rows, row(st, a, a->standby[s], "standby"));
+    }
+    if (cli->json) {
+        json_dumpf(rows, cli->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        fputc('\n', cli->out);
+    } else {
+        print_text(rows, cli->out);
+    }
+    json_decref(rows);
+    wsl_cli_close_repo(repo, st);
+    return WSL_EXIT_OK;
 }
 
 const struct wsl_cmd wsl_cmd_status = {

@@ -51,6 +51,27 @@ struct wsl_ctl {
     uint64_t rand;
 };
 
+/* A condition variable whose waits are measured on the monotonic clock. */
+static void cond_init(pthread_cond_t *cv)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(cv, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+/* Wait on cv (mu held) for at most ms. */
+static void wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t ns = ts.tv_nsec + ms * 1000000;
+    ts.tv_sec += ns / 1000000000;
+    ts.tv_nsec = ns % 1000000000;
+    pthread_cond_timedwait(cv, mu, &ts);
+}
+
 static bool stopping(const struct wsl_ctl *c)
 {
     return *c->o.stopping != 0;
@@ -198,15 +219,8 @@ static bool await_work(struct worker *w)
         int64_t now = wsl_monotonic_ms();
         if (w->gen && (w->fresh || w->drift || (w->retry_at && now >= w->retry_at)))
             return true;
-        int64_t until = w->retry_at ? w->retry_at : now + 1000;
-        if (until > now + 1000)
-            until = now + 1000;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t ns = ts.tv_nsec + (until - now) * 1000000;
-        ts.tv_sec += ns / 1000000000;
-        ts.tv_nsec = ns % 1000000000;
-        pthread_cond_timedwait(&w->wake, &c->mu, &ts);
+        int64_t ms = w->retry_at && w->retry_at - now < 1000 ? w->retry_at - now : 1000;
+        wait_ms(&w->wake, &c->mu, ms);
     }
     return false;
 }
@@ -245,11 +259,7 @@ static struct worker *worker_start(struct wsl_ctl *c, const char *target)
     struct worker *w = wsl_xcalloc(1, sizeof *w);
     w->ctl = c;
     w->target = wsl_xstrdup(target);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&w->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    cond_init(&w->wake);
     pthread_create(&w->thread, NULL, worker_main, w);
     return w;
 }
@@ -509,12 +519,7 @@ static bool wait_until(struct wsl_ctl *c, int64_t deadline)
         if (now >= deadline)
             break;
         int64_t slice = deadline - now < 100 ? deadline - now : 100; /* signals: poll */
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t ns = ts.tv_nsec + slice * 1000000;
-        ts.tv_sec += ns / 1000000000;
-        ts.tv_nsec = ns % 1000000000;
-        pthread_cond_timedwait(&c->wake, &c->mu, &ts);
+        wait_ms(&c->wake, &c->mu, slice);
     }
     bool t = c->triggered;
     c->triggered = false;
@@ -551,11 +556,7 @@ struct wsl_ctl *wsl_ctl_new(const struct wsl_ctl_opts *o)
     struct wsl_ctl *c = wsl_xcalloc(1, sizeof *c);
     c->o = *o;
     pthread_mutex_init(&c->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&c->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    cond_init(&c->wake);
     c->rand = ((uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid()) | 1;
     return c;
 }

@@ -174,10 +174,16 @@ void wsl_status_leader(struct wsl_status *s, bool leading)
     pthread_mutex_unlock(&s->mu);
 }
 
+/* Ready to take webhooks: leading, with a revision loaded (or refused) since. */
+static bool ready_locked(const struct wsl_status *s)
+{
+    return s->leading && s->ready;
+}
+
 bool wsl_status_ready(struct wsl_status *s)
 {
     pthread_mutex_lock(&s->mu);
-    bool r = s->leading && s->ready;
+    bool r = ready_locked(s);
     pthread_mutex_unlock(&s->mu);
     return r;
 }
@@ -543,7 +549,7 @@ json_t *wsl_status_source_json(struct wsl_status *s)
     pthread_mutex_lock(&s->mu);
     json_t *o = json_pack("{s:s?, s:s?, s:s, s:s, s:b, s:b, s:I, s:I}", "url", s->url, "ref",
                           s->ref, "revision", s->revision, "loaded_revision", s->loaded,
-                          "leader", s->leading, "ready", s->leading && s->ready, "fetches_ok",
+                          "leader", s->leading, "ready", ready_locked(s), "fetches_ok",
                           (json_int_t)s->fetch_ok, "fetch_errors", (json_int_t)s->fetch_errors);
     if (s->fetch_error)
         json_object_set_new(o, "fetch_error", json_string(s->fetch_error));

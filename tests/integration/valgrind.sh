@@ -4,7 +4,7 @@
 #
 # Runs the RELEASE binary ./wissel (`make wissel`): ASan builds and valgrind do not mix.
 # One TAP line per path; a line fails when valgrind reports an error (exit 99) or the
-# command's exit status is not the one expected. About 15 s.
+# command's exit status is not the one expected. About a minute (serve runs for seconds).
 . "$(dirname "$0")/lib.sh"
 
 BIN=${VALGRIND_WISSEL:-$ROOT/wissel}
