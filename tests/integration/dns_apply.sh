@@ -6,18 +6,12 @@
 # changed; a TSIG secret the server refuses gives a clear error and changes nothing.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/env/lib.sh"
+. "$(dirname "$0")/dns_lib.sh"
 env_require dns
 env_require docker
 work=$(mktemp -d)
 ta="dnsa-$$" tb="dnsb-$$" host="portal-$$.wissel.test" other="other-$$.wissel.test"
-cleanup() {
-    for t in "$ta" "$tb"; do
-        ids=$(docker ps -aq --filter "label=wissel.dev/target=$t")
-        [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1
-        docker network ls -q --filter "label=wissel.dev/target=$t" | xargs -r docker network rm >/dev/null 2>&1
-    done
-    rm -rf "$work"
-}
+cleanup() { docker_cleanup "$ta" "$tb"; rm -rf "$work"; }
 trap cleanup EXIT
 repo=$work/repo st=$work/state
 mkdir -p "$repo"
@@ -27,25 +21,10 @@ nsupdate() { # lines of knsupdate commands
     { printf 'server %s %s\nzone %s\n' "$DNS_SERVER" "$DNS_PORT" "$DNS_ZONE"; cat; printf 'send\n'; } |
         knsupdate -k "$work/knsupdate.key"
 }
-dig() { "$KDIG" @"$DNS_SERVER" -p "$DNS_PORT" +short "$1" "${2:-A}" | sort | tr '\n' ' ' | sed 's/ $//'; }
+dig() { dig_at "$DNS_SERVER" "$DNS_PORT" "$@"; }
 targets() { # secret file
+    docker_targets "$ta" "$tb" 21100
     cat <<EOF
-apiVersion: wissel.dev/v1
-kind: Target
-metadata: {name: $ta}
-spec:
-  provider: docker
-  jurisdiction: NL
-  docker: {ports: 21100-21149, address: 127.0.30.1}
----
-apiVersion: wissel.dev/v1
-kind: Target
-metadata: {name: $tb}
-spec:
-  provider: docker
-  jurisdiction: NL
-  docker: {ports: 21150-21199, address: 127.0.30.2}
----
 apiVersion: wissel.dev/v1
 kind: Target
 metadata: {name: knot}
@@ -58,11 +37,9 @@ spec:
     tsig: {name: $DNS_TSIG_NAME, algorithm: $DNS_TSIG_ALGORITHM, secretFrom: {file: $1}}
 EOF
 }
-app() { # name host placement-lines
-    printf 'apiVersion: wissel.dev/v1\nkind: Application\nmetadata: {name: %s}\nspec:\n  workloads: [web.score.yaml]\n  classification: internal\n  placement: %s\n  route: {host: %s, workload: web, port: http}\n  dns: {target: knot, ttl: 30}\n' "$1" "$3" "$2"
-}
+app() { dns_app "$1" "$2" "$3" knot; }
 targets "$DNS_TSIG_SECRET_FILE" >"$repo/targets.yaml"
-printf 'apiVersion: score.dev/v1b1\nmetadata: {name: web}\nservice: {ports: {http: {port: 80, targetPort: 8080}}}\ncontainers:\n  main: {image: wissel-test/web:1}\n' >"$repo/web.score.yaml"
+web_score "$repo/web.score.yaml"
 app portal "$host" "{primary: $ta}" >"$repo/app.yaml"
 
 run_wissel plan --state "$st" "$repo"

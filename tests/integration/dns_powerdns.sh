@@ -7,6 +7,7 @@
 # in no output.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/env/lib.sh"
+. "$(dirname "$0")/dns_lib.sh"
 env_require pdns
 env_require docker
 work=$(mktemp -d)
@@ -28,11 +29,7 @@ rrset() {
     fi
 }
 cleanup() {
-    for t in "$ta" "$tb"; do
-        ids=$(docker ps -aq --filter "label=wissel.dev/target=$t")
-        [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1
-        docker network ls -q --filter "label=wissel.dev/target=$t" | xargs -r docker network rm >/dev/null 2>&1
-    done
+    docker_cleanup "$ta" "$tb"
     for n in "$host" "$other"; do
         for ty in A AAAA CNAME; do rrset "$n" "$ty" DELETE >/dev/null 2>&1; done
         rrset "wissel-owner.$n" TXT DELETE >/dev/null 2>&1
@@ -42,25 +39,10 @@ cleanup() {
 trap cleanup EXIT
 repo=$work/repo st=$work/state
 mkdir -p "$repo"
-dig() { "$KDIG" @"$PDNS_DNS_SERVER" -p "$PDNS_DNS_PORT" +short "$1" "${2:-A}" | sort | tr '\n' ' ' | sed 's/ $//'; }
+dig() { dig_at "$PDNS_DNS_SERVER" "$PDNS_DNS_PORT" "$@"; }
 targets() { # key file
+    docker_targets "$ta" "$tb" 21200
     cat <<EOF
-apiVersion: wissel.dev/v1
-kind: Target
-metadata: {name: $ta}
-spec:
-  provider: docker
-  jurisdiction: NL
-  docker: {ports: 21200-21249, address: 127.0.30.1}
----
-apiVersion: wissel.dev/v1
-kind: Target
-metadata: {name: $tb}
-spec:
-  provider: docker
-  jurisdiction: NL
-  docker: {ports: 21250-21299, address: 127.0.30.2}
----
 apiVersion: wissel.dev/v1
 kind: Target
 metadata: {name: $tp}
@@ -73,11 +55,9 @@ spec:
     apiKeyFrom: {file: $1}
 EOF
 }
-app() { # name host placement
-    printf 'apiVersion: wissel.dev/v1\nkind: Application\nmetadata: {name: %s}\nspec:\n  workloads: [web.score.yaml]\n  classification: internal\n  placement: %s\n  route: {host: %s, workload: web, port: http}\n  dns: {target: %s, ttl: 30}\n' "$1" "$3" "$2" "$tp"
-}
+app() { dns_app "$1" "$2" "$3" "$tp"; }
 targets "$PDNS_API_KEY_FILE" >"$repo/targets.yaml"
-printf 'apiVersion: score.dev/v1b1\nmetadata: {name: web}\nservice: {ports: {http: {port: 80, targetPort: 8080}}}\ncontainers:\n  main: {image: wissel-test/web:1}\n' >"$repo/web.score.yaml"
+web_score "$repo/web.score.yaml"
 app portal "$host" "{primary: $ta}" >"$repo/app.yaml"
 all=""
 

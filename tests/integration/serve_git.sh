@@ -118,18 +118,20 @@ assert t[\"cluster-a\"][\"up\"] is True"' _ "$url"
 score wissel-test/web:2 >"$src/web.score.yaml"
 rev2=$("$GIT_PUSH" --branch "$branch" -m "serve test: web:2" "$src")
 body="{\"ref\":\"refs/heads/$branch\",\"after\":\"$rev2\"}"
-sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" | awk '{print $NF}')
-hook() { # signature -> status code
+sign() { printf '%s' "$body" | openssl dgst -sha256 -hmac "$1" | awk '{print $NF}'; }
+hook() { # signature of $body -> status code
     curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
         -H 'X-GitHub-Event: push' -H "X-Hub-Signature-256: sha256=$1" --data "$body" "$url/hooks/github"
 }
+# A signed push hook for BRANCH (a fetch at once).
+push_hook() { body="{\"ref\":\"refs/heads/$1\"}"; hook "$(sign "$secret")" >/dev/null; }
 check "a webhook with a bad signature is refused with 401" \
-    [ "$(hook "$(printf '%s' "$body" | openssl dgst -sha256 -hmac wrong | awk '{print $NF}')")" = 401 ]
+    [ "$(hook "$(sign wrong)")" = 401 ]
 sleep 3
 check "... and nothing ran: no fetch, cluster-a still at web:1" \
     bash -c '[ "$(curl -s "$1/api/v1/source" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[\"revision\"])")" = "$2" ] &&
              [ "$3" = wissel-test/web:1 ]' _ "$url" "$rev1" "$(image ka)"
-check "a webhook with a valid signature is accepted (202)" [ "$(hook "$sig")" = 202 ]
+check "a webhook with a valid signature is accepted (202)" [ "$(hook "$(sign "$secret")")" = 202 ]
 check "... and the new revision reaches both live clusters" \
     wait_for '[ "$(image ka)" = wissel-test/web:2 ] && [ "$(image kb)" = wissel-test/web:2 ]'
 check "the webhook-to-reconcile latency is in /metrics" \
@@ -151,8 +153,7 @@ check "... and counted as a drift correction" \
 # end for every start, the process exits 0; the next start converges.
 score wissel-test/web:3 >"$src/web.score.yaml"
 rev3=$("$GIT_PUSH" --branch "$branch" -m "serve test: web:3" "$src")
-body="{\"ref\":\"refs/heads/$branch\"}"
-hook "$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" | awk '{print $NF}')" >/dev/null
+push_hook "$branch"
 wait_for 'grep -q "revision loaded.*$rev3" "$work/serve1.log"' 50
 kill -TERM "$serve_pid"
 stopped=no
@@ -183,8 +184,7 @@ check "the next start converges to the newest revision" \
     wait_for '[ "$(image ka)" = wissel-test/web:3 ] && [ "$(image kb)" = wissel-test/web:3 ]'
 score wissel-test/web:4 >"$src/web.score.yaml"
 rev4=$("$GIT_PUSH" --ssh --branch "$branch" -m "serve test: web:4" "$src")
-body="{\"ref\":\"refs/heads/$branch\"}"
-hook "$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" | awk '{print $NF}')" >/dev/null
+push_hook "$branch"
 check "a push over SSH reaches the clusters" \
     wait_for '[ "$(image ka)" = wissel-test/web:4 ] && [ "$(image kb)" = wissel-test/web:4 ]'
 kill -TERM "$serve_pid"; wait "$serve_pid"
@@ -202,8 +202,7 @@ check "a commit signed by an allowed signer is applied" \
     wait_for '[ "$(image ka)" = wissel-test/web:5 ]'
 score wissel-test/web:6 >"$src/web.score.yaml"
 unsigned=$("$GIT_PUSH" --branch "$signed" -m "unsigned: web:6" "$src")
-body="{\"ref\":\"refs/heads/$signed\"}"
-hook "$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" | awk '{print $NF}')" >/dev/null
+push_hook "$signed"
 check "an unsigned commit is not applied, and /metrics says why" \
     wait_for 'metrics | grep -q "^wissel_git_signature_verified{revision=\"$unsigned\",reason=\".*not signed.*\"} 0"'
 check "... the cluster keeps the signed revision" [ "$(image ka)" = wissel-test/web:5 ]
