@@ -141,9 +141,13 @@ struct wsl_health {
 /* --- DNS ------------------------------------------------------------------------------ */
 
 /* Where clients reach an application's route at one hosting target: an IPv4 or IPv6
- * address (published as A or AAAA), or a host name (published as CNAME). */
+ * address (published as A or AAAA), or a host name (published as CNAME), and the port the
+ * route answers on there (0: the scheme's own, 80 or 443). The monitor probes the route
+ * at value:port; DNS publishes only the value, so a route that fails over between
+ * targets keeps its port the same at each (Docker: the Score service's `port`). */
 struct wsl_endpoint {
     char value[256];
+    int port;
 };
 
 /* What a DNS driver publishes for an application: its route host pointing at these
@@ -198,6 +202,10 @@ struct wsl_driver {
     int (*render_dns)(struct wsl_conn *c, const struct wsl_app *app,
                       const struct wsl_dns_want *want, struct wsl_objset *out,
                       struct wsl_err *err);
+    /* Hosting drivers (optional): take app out of service at this target, for a drill —
+     * stop its containers, scale its workloads to zero — leaving its objects in place so
+     * that the next apply brings it back (the change is drift). Bounded in time. */
+    int (*take_out)(struct wsl_conn *c, const struct wsl_app *app, struct wsl_err *err);
 };
 
 /* The drivers compiled in (providers/registry.c); NULL when none has that name. */

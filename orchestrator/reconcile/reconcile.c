@@ -4,6 +4,7 @@
 #include "lib/units.h"
 #include "orchestrator/git/revision.h"
 #include "orchestrator/policy/policy.h"
+#include "orchestrator/reconcile/runtime.h"
 #include "providers/registry.h"
 
 #include <stdlib.h>
@@ -56,6 +57,19 @@ static void add_item(struct wsl_reconcile *r, const struct wsl_app *a, const str
     it->dns = dns;
 }
 
+/* Whether standby s of a is deployed: always, except in cold mode, where only a standby
+ * that a failover brought up (or is bringing up) is. A journal that cannot be read keeps
+ * a cold standby out of this pass (nothing is deleted for it; the next pass sees it). */
+static bool standby_deployed(struct wsl_reconcile *r, const struct wsl_app *a, size_t s)
+{
+    if (strcmp(a->spec.placement.mode, "cold") != 0)
+        return true;
+    struct wsl_runtime rt;
+    if (wsl_runtime_read(r->state, a, &rt, NULL) != 0)
+        return false;
+    return rt.active == a->standby[s] || rt.deploying == a->standby[s];
+}
+
 static void collect(struct wsl_reconcile *r, const struct wsl_rc_opts *o)
 {
     for (size_t i = 0; i < r->repo->apps.n; i++) {
@@ -63,8 +77,8 @@ static void collect(struct wsl_reconcile *r, const struct wsl_rc_opts *o)
         if (o->app && strcmp(o->app, a->metadata.name))
             continue;
         add_item(r, a, a->primary, o, false);
-        if (strcmp(a->spec.placement.mode, "cold") != 0) {
-            for (size_t s = 0; s < a->spec.placement.standby.n; s++)
+        for (size_t s = 0; s < a->spec.placement.standby.n; s++) {
+            if (standby_deployed(r, a, s))
                 add_item(r, a, a->standby[s], o, false);
         }
         if (a->dns_target && a->spec.route.host)
@@ -164,20 +178,39 @@ static int endpoint_at(struct wsl_reconcile *r, const struct wsl_app *a,
     return rc;
 }
 
-/* The endpoints a DNS item points at: the primary's (warm, cold), or every placement's
- * (active-active). */
+/* The placements a DNS item points at: the active one (warm, cold: the primary unless a
+ * failover moved it), or every placement the monitor does not hold down (active-active;
+ * all of them when every one is down: DNS is never emptied). */
+static size_t dns_targets(const struct wsl_app *a, const struct wsl_runtime *rt,
+                          const struct wsl_target **out)
+{
+    if (strcmp(a->spec.placement.mode, "active-active") != 0) {
+        out[0] = rt->active;
+        return 1;
+    }
+    size_t n = 0, all = wsl_rt_count(a);
+    for (size_t i = 0; i < all; i++) {
+        if (!rt->down[i])
+            out[n++] = wsl_rt_target(a, i);
+    }
+    for (size_t i = 0; n == 0 && i < all; i++)
+        out[i] = wsl_rt_target(a, i);
+    return n ? n : all;
+}
+
 static int dns_endpoints(struct wsl_reconcile *r, struct wsl_placement_item *it,
                          struct wsl_err *err)
 {
     const struct wsl_app *a = it->app;
-    bool all = !strcmp(a->spec.placement.mode, "active-active");
-    size_t n = 1 + (all ? a->spec.placement.standby.n : 0);
+    struct wsl_runtime rt;
+    const struct wsl_target *t[WSL_RT_MAX];
+    int rc = wsl_runtime_read(r->state, a, &rt, err);
+    size_t n = rc == 0 ? dns_targets(a, &rt, t) : 0;
     free(it->endpoints);
-    it->endpoints = wsl_xcalloc(n, sizeof *it->endpoints);
+    it->endpoints = wsl_xcalloc(n ? n : 1, sizeof *it->endpoints);
     it->nendpoints = n;
-    int rc = endpoint_at(r, a, a->primary, &it->endpoints[0], err);
-    for (size_t s = 1; rc == 0 && s < n; s++)
-        rc = endpoint_at(r, a, a->standby[s - 1], &it->endpoints[s], err);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = endpoint_at(r, a, t[i], &it->endpoints[i], err);
     return rc;
 }
 

@@ -1,0 +1,140 @@
+#include "orchestrator/failover/failover.h"
+
+#include "lib/log.h"
+#include "lib/units.h"
+#include "orchestrator/failover/probe.h"
+#include "orchestrator/reconcile/reconcile.h"
+
+#include <string.h>
+#include <time.h>
+
+#define LOCK_WAIT_MS 30000
+#define ROUTE_POLL_MS 250
+
+static long health_timeout(const struct wsl_fo *f)
+{
+    return f->health_timeout_ms > 0 ? f->health_timeout_ms : 300000;
+}
+
+static int journal(const struct wsl_fo *f, const char *type, json_t *rec)
+{
+    json_object_set_new(rec, "type", json_string(type));
+    json_object_set_new(rec, "app", json_string(f->app->metadata.name));
+    json_object_set_new(rec, "from", json_string(f->from->metadata.name));
+    json_object_set_new(rec, "to", json_string(f->to->metadata.name));
+    json_object_set_new(rec, "kind", json_string(f->kind ? f->kind : "failover"));
+    if (f->revision && *f->revision)
+        json_object_set_new(rec, "revision", json_string(f->revision));
+    int rc = wsl_state_append(f->st, rec, NULL, NULL);
+    json_decref(rec);
+    return rc;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Poll the route at it's target until it answers, up to deadline (monotonic ms). */
+static int wait_route(struct wsl_placement_item *it, int64_t deadline, struct wsl_err *err)
+{
+    char why[512] = "";
+    struct wsl_endpoint e;
+    for (;;) {
+        if (wsl_probe_placement(it->driver, it->conn, it->app, &e, why, sizeof why))
+            return 0;
+        if (wsl_monotonic_ms() + ROUTE_POLL_MS > deadline)
+            break;
+        sleep_ms(ROUTE_POLL_MS);
+    }
+    return wsl_err_set(err, WSL_E_TIMEOUT, "%s at %s does not answer: %s",
+                       it->app->metadata.name, it->target->metadata.name, why);
+}
+
+/* Reconcile app at target t alone: plan, apply, wait for health (health_ms > 0) and, for a
+ * hosting target, for its route to answer. */
+static int reconcile_at(const struct wsl_fo *f, const struct wsl_target *t, long health_ms,
+                        struct wsl_err *err)
+{
+    struct wsl_rc_opts o = {.repo = f->repo, .st = f->st, .revision = f->revision,
+                            .app = f->app->metadata.name, .target = t->metadata.name,
+                            .lock = true, .lock_wait_ms = LOCK_WAIT_MS,
+                            .plan_flags = WSL_PLAN_FORCE_OWNED};
+    struct wsl_reconcile *r = NULL;
+    int64_t deadline = wsl_monotonic_ms() + (health_ms > 0 ? health_ms : 0);
+    int rc = wsl_reconcile_load(&o, &r, err);
+    if (rc == 0 && r->n != 1)
+        rc = wsl_err_set(err, WSL_E_INVALID, "%s is not placed at %s", f->app->metadata.name,
+                         t->metadata.name);
+    struct wsl_placement_item *it = rc == 0 ? &r->v[0] : NULL;
+    if (rc == 0 && wsl_reconcile_plan_item(r, it, &o) != 0) {
+        *err = it->err;
+        rc = it->rc;
+    }
+    if (rc == 0) {
+        struct wsl_apply_opts ao = {.health_timeout_ms = health_ms > 0 ? health_ms : -1,
+                                    .health_interval_ms = 500};
+        struct wsl_apply_result res = {0};
+        rc = wsl_reconcile_apply(r, it, &ao, &res, err);
+        wsl_apply_result_free(&res);
+    }
+    if (rc == 0 && !it->dns && health_ms > 0)
+        rc = wait_route(it, deadline, err);
+    wsl_reconcile_free(r);
+    return rc;
+}
+
+static json_t *timings(const struct wsl_fo_result *res)
+{
+    json_t *o = json_object();
+    if (res->healthy)
+        json_object_set_new(o, "healthy_ms", json_integer(res->healthy - res->started));
+    if (res->dns)
+        json_object_set_new(o, "dns_ms", json_integer(res->dns - res->started));
+    return o;
+}
+
+static int finish(const struct wsl_fo *f, const struct wsl_fo_result *res, int rc,
+                  const struct wsl_err *err)
+{
+    json_t *rec = json_pack("{s:b, s:s, s:o}", "ok", rc == 0, "active",
+                            (res->healthy ? f->to : f->from)->metadata.name, "steps",
+                            timings(res));
+    if (rc)
+        json_object_set_new(rec, "error", json_string(err->msg));
+    wsl_log(rc ? WSL_LOG_ERROR : WSL_LOG_INFO, "failover", rc ? "failed" : "done", "app",
+            f->app->metadata.name, "to", f->to->metadata.name, "reason", rc ? err->msg : f->reason,
+            NULL);
+    return journal(f, "failover.end", rec);
+}
+
+int wsl_failover_run(const struct wsl_fo *f, struct wsl_fo_result *res, struct wsl_err *err)
+{
+    memset(res, 0, sizeof *res);
+    res->started = wsl_monotonic_ms();
+    wsl_log(WSL_LOG_WARN, "failover", "starting", "app", f->app->metadata.name, "from",
+            f->from->metadata.name, "to", f->to->metadata.name, "reason", f->reason, NULL);
+    int rc = journal(f, "failover.start", json_pack("{s:s, s:s}", "active",
+                                                     f->from->metadata.name, "reason",
+                                                     f->reason ? f->reason : ""));
+    if (rc)
+        return wsl_err_set(err, rc, "the journal refused the start of the failover of %s",
+                           f->app->metadata.name);
+    rc = reconcile_at(f, f->to, health_timeout(f), err);
+    if (rc == 0) {
+        res->healthy = wsl_monotonic_ms();
+        rc = journal(f, "failover.dns", json_pack("{s:s}", "active", f->to->metadata.name));
+        if (rc)
+            wsl_err_set(err, rc, "the journal refused the DNS move of %s", f->app->metadata.name);
+    }
+    if (rc == 0)
+        rc = reconcile_at(f, f->app->dns_target, 0, err);
+    if (rc == 0)
+        res->dns = wsl_monotonic_ms();
+    if (rc)
+        wsl_err_prefix(err, "failover of %s to %s", f->app->metadata.name, f->to->metadata.name);
+    int jrc = finish(f, res, rc, err);
+    return rc ? rc : jrc ? wsl_err_set(err, jrc, "the journal refused the end of the failover "
+                                       "of %s", f->app->metadata.name) : 0;
+}

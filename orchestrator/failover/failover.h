@@ -1,0 +1,42 @@
+/*
+ * failover.h — move an application's traffic from one placement to another: make the
+ * destination healthy (a cold one is deployed first, from the same revision), then point
+ * DNS at it; every step in the journal (docs/failover.md).
+ *
+ * Used by the monitor of `wissel serve` (automatic failover, failback), by `wissel drill`
+ * and by `wissel switch`. The records (runtime.h) are what every later reconcile reads to
+ * know where DNS belongs, so a failover holds until git's placement agrees.
+ */
+#ifndef WSL_FAILOVER_H
+#define WSL_FAILOVER_H
+
+#include "manifests/repo.h"
+#include "orchestrator/state/state.h"
+
+#include <stdint.h>
+
+struct wsl_fo {
+    struct wsl_repo *repo;      /* loaded and checked; borrowed */
+    struct wsl_state *st;       /* borrowed */
+    const char *revision;       /* the git revision deployed from ("" or NULL: unknown) */
+    const struct wsl_app *app;
+    const struct wsl_target *from, *to; /* placements of app: the active one and where to */
+    const char *kind;           /* "failover", "failback", "drill", "switch" */
+    const char *reason;         /* why, for the journal and the log */
+    long health_timeout_ms;     /* how long `to` may take to become healthy; default 300 000 */
+};
+
+/* When each step finished, in wsl_monotonic_ms() (0: not reached). */
+struct wsl_fo_result {
+    int64_t started, healthy, dns;
+};
+
+/* Run a failover: journal failover.start; deploy `to` (cold) or check it (warm) and wait
+ * until the driver says ready and the route answers there; journal failover.dns (from now
+ * on every reconcile points DNS at `to`); apply DNS; journal failover.end. Returns 0, or
+ * the first error: before DNS was touched nothing has changed for clients (the end record
+ * says `to` never became healthy); an error applying DNS leaves `to` as where DNS belongs,
+ * so the next reconcile finishes the move. */
+int wsl_failover_run(const struct wsl_fo *f, struct wsl_fo_result *res, struct wsl_err *err);
+
+#endif
