@@ -138,3 +138,8 @@ int wsl_failover_run(const struct wsl_fo *f, struct wsl_fo_result *res, struct w
     return rc ? rc : jrc ? wsl_err_set(err, jrc, "the journal refused the end of the failover "
                                        "of %s", f->app->metadata.name) : 0;
 }
+
+int wsl_failover_dns(const struct wsl_fo *f, struct wsl_err *err)
+{
+    return reconcile_at(f, f->app->dns_target, 0, err);
+}

@@ -39,4 +39,9 @@ struct wsl_fo_result {
  * so the next reconcile finishes the move. */
 int wsl_failover_run(const struct wsl_fo *f, struct wsl_fo_result *res, struct wsl_err *err);
 
+/* Reconcile f->app's DNS alone, as the journal now says it should point (active-active:
+ * after the monitor's verdict on a placement changed). Only f's repo, st, revision and
+ * app are used. */
+int wsl_failover_dns(const struct wsl_fo *f, struct wsl_err *err);
+
 #endif

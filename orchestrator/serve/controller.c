@@ -6,6 +6,7 @@
 #include "lib/units.h"
 #include "orchestrator/git/revision.h"
 #include "orchestrator/reconcile/reconcile.h"
+#include "orchestrator/serve/monitor.h"
 
 #include <malloc.h>
 #include <pthread.h>
@@ -48,6 +49,9 @@ struct wsl_ctl {
     char fetched[41];         /* the revision the checkout is at */
     char rejected[41];        /* the last revision refused (journaled once) */
     bool refused;             /* the fetch in progress: its revision was not trusted */
+    pthread_t monitor;        /* the monitor's thread, while leading */
+    pthread_cond_t monitor_wake;
+    bool monitor_quit;
     uint64_t rand;
 };
 
@@ -314,6 +318,62 @@ static void workers_stop(struct wsl_ctl *c)
     c->nw = 0;
 }
 
+/* --- the monitor (serve/monitor.h): its own thread and state store, while leading ------- */
+
+static void *monitor_main(void *arg)
+{
+    struct wsl_ctl *c = arg;
+    struct wsl_state *st = NULL;
+    struct wsl_err err = {0};
+    if (wsl_state_open(c->o.state, &st, &err) != 0) {
+        wsl_log(WSL_LOG_ERROR, "monitor", "cannot open the state", "reason", err.msg, NULL);
+        return NULL;
+    }
+    struct wsl_monitor *m = wsl_monitor_new(c->o.status);
+    pthread_mutex_lock(&c->mu);
+    while (!c->monitor_quit) {
+        struct gen *g = c->gen;
+        int64_t ms = 1000;
+        if (g && !leader_lost(c)) {
+            g->refs++;
+            pthread_mutex_unlock(&c->mu);
+            ms = wsl_monitor_tick(m, g->r->repo, g->rev, st);
+            gen_unref(c, g);
+            pthread_mutex_lock(&c->mu);
+        }
+        if (!c->monitor_quit)
+            wait_ms(&c->monitor_wake, &c->mu, ms > 0 ? ms : 1);
+    }
+    pthread_mutex_unlock(&c->mu);
+    wsl_monitor_free(m);
+    wsl_state_close(st);
+    return NULL;
+}
+
+static void monitor_start(struct wsl_ctl *c)
+{
+    c->monitor_quit = false;
+    pthread_create(&c->monitor, NULL, monitor_main, c);
+}
+
+static void monitor_stop(struct wsl_ctl *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->monitor_quit = true;
+    pthread_cond_signal(&c->monitor_wake);
+    pthread_mutex_unlock(&c->mu);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += STOP_GRACE_S;
+    if (stopping(c) && pthread_timedjoin_np(c->monitor, NULL, &until) == 0)
+        return;
+    if (stopping(c)) { /* a failover in flight: its calls end as canceled in the journal */
+        wsl_log(WSL_LOG_WARN, "serve", "abandoning the monitor's calls in flight", NULL);
+        wsl_http_cancel_all();
+    }
+    pthread_join(c->monitor, NULL);
+}
+
 /* --- the coordinator -------------------------------------------------------------------- */
 
 static bool lists_target(const struct gen *g, const char *target)
@@ -453,8 +513,11 @@ static bool load(struct wsl_ctl *c)
         wsl_log(WSL_LOG_INFO, "serve", "revision loaded", "revision", g->rev, NULL);
     }
     g->refs = 1;
-    gen_unref(c, c->gen);
-    c->gen = g;
+    pthread_mutex_lock(&c->mu);
+    struct gen *old = c->gen;
+    c->gen = g; /* under the lock: the monitor takes references from here */
+    pthread_mutex_unlock(&c->mu);
+    gen_unref(c, old);
     publish(c, g);
     return true;
 }
@@ -557,6 +620,7 @@ struct wsl_ctl *wsl_ctl_new(const struct wsl_ctl_opts *o)
     c->o = *o;
     pthread_mutex_init(&c->mu, NULL);
     cond_init(&c->wake);
+    cond_init(&c->monitor_wake);
     c->rand = ((uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid()) | 1;
     return c;
 }
@@ -588,7 +652,9 @@ int wsl_ctl_run(struct wsl_ctl *c, struct wsl_err *err)
         wsl_log(WSL_LOG_INFO, "serve", "leading", "instance", c->o.id, NULL);
         c->leader = l;
         wsl_status_leader(c->o.status, true);
+        monitor_start(c);
         lead(c);
+        monitor_stop(c);
         workers_stop(c);
         gen_unref(c, c->gen);
         c->gen = NULL;
@@ -607,6 +673,7 @@ void wsl_ctl_free(struct wsl_ctl *c)
         return;
     wsl_state_close(c->st);
     pthread_cond_destroy(&c->wake);
+    pthread_cond_destroy(&c->monitor_wake);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }

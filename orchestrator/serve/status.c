@@ -27,6 +27,11 @@ struct placement {
     bool health_known;
     enum wsl_health_state health;
     char *health_reason;
+    bool probed, up;     /* the monitor's verdict (counted probes) */
+    char *probe_reason;  /* why the last probe failed, NULL after a good one */
+    char probe_last[32];
+    uint64_t failovers_ok, failovers_failed; /* failovers to this placement */
+    char failover_last[32];
 };
 
 struct target {
@@ -77,6 +82,7 @@ void wsl_status_free(struct wsl_status *s)
         free(s->p[i]->target);
         free(s->p[i]->message);
         free(s->p[i]->health_reason);
+        free(s->p[i]->probe_reason);
         free(s->p[i]);
     }
     free(s->p);
@@ -295,6 +301,30 @@ void wsl_status_target(struct wsl_status *s, const char *target, const char *pro
     pthread_mutex_unlock(&s->mu);
 }
 
+void wsl_status_probe(struct wsl_status *s, const char *app, const char *target, bool known,
+                      bool up, const char *reason)
+{
+    pthread_mutex_lock(&s->mu);
+    struct placement *p = placement(s, app, target);
+    p->probed = known;
+    p->up = up;
+    set_str(&p->probe_reason, reason && *reason ? reason : NULL);
+    wsl_time_now_rfc3339(p->probe_last);
+    pthread_mutex_unlock(&s->mu);
+}
+
+void wsl_status_failover(struct wsl_status *s, const char *app, const char *to, bool ok)
+{
+    pthread_mutex_lock(&s->mu);
+    struct placement *p = placement(s, app, to);
+    if (ok)
+        p->failovers_ok++;
+    else
+        p->failovers_failed++;
+    wsl_time_now_rfc3339(p->failover_last);
+    pthread_mutex_unlock(&s->mu);
+}
+
 /* --- Prometheus text format ----------------------------------------------------------- */
 
 /* A label value, escaped as the exposition format asks (\\, \" and \n). */
@@ -392,6 +422,30 @@ static void metrics_placements(struct wsl_status *s, struct wsl_buf *b)
     }
 }
 
+static void metrics_monitor(struct wsl_status *s, struct wsl_buf *b)
+{
+    head(b, "wissel_placement_up", "gauge",
+         "1 when the monitor's probes through the public address say the placement is up.");
+    for (size_t i = 0; i < s->np; i++) {
+        if (!s->p[i]->probed)
+            continue;
+        wsl_buf_puts(b, "wissel_placement_up{");
+        app_labels(b, s->p[i]);
+        wsl_buf_printf(b, "} %d\n", s->p[i]->up);
+    }
+    head(b, "wissel_failovers_total", "counter",
+         "Failovers (and failbacks) to a placement, by result.");
+    for (size_t i = 0; i < s->np; i++) {
+        const struct placement *p = s->p[i];
+        for (int ok = 1; ok >= 0 && (p->failovers_ok || p->failovers_failed); ok--) {
+            wsl_buf_puts(b, "wissel_failovers_total{");
+            app_labels(b, p);
+            wsl_buf_printf(b, ",result=\"%s\"} %llu\n", ok ? "ok" : "error",
+                           (unsigned long long)(ok ? p->failovers_ok : p->failovers_failed));
+        }
+    }
+}
+
 static void metrics_targets(struct wsl_status *s, struct wsl_buf *b)
 {
     head(b, "wissel_target_up", "gauge", "1 when the target was reached and planned.");
@@ -477,6 +531,7 @@ void wsl_status_metrics(struct wsl_status *s, struct wsl_buf *out)
     metrics_source(s, out);
     metrics_reconciles(s, out);
     metrics_placements(s, out);
+    metrics_monitor(s, out);
     metrics_targets(s, out);
     metrics_process(s, out);
     pthread_mutex_unlock(&s->mu);
@@ -503,6 +558,16 @@ static json_t *placement_json(const struct placement *p)
                             ? json_pack("{s:s, s:s}", "state", health_name(p->health),
                                         "reason", p->health_reason ? p->health_reason : "")
                             : json_pack("{s:s}", "state", "unknown"));
+    if (p->probe_last[0])
+        json_object_set_new(o, "monitor", json_pack("{s:s, s:s, s:s*}", "state",
+                                                    !p->probed ? "unknown" : p->up ? "up" : "down",
+                                                    "last_probe", p->probe_last, "reason",
+                                                    p->probe_reason));
+    if (p->failover_last[0])
+        json_object_set_new(o, "failovers", json_pack("{s:I, s:I, s:s}", "ok",
+                                                      (json_int_t)p->failovers_ok, "failed",
+                                                      (json_int_t)p->failovers_failed, "last",
+                                                      p->failover_last));
     return o;
 }
 

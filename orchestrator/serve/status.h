@@ -69,6 +69,13 @@ void wsl_status_placement(struct wsl_status *s, const struct wsl_placement_repor
 void wsl_status_target(struct wsl_status *s, const char *target, const char *provider, bool up,
                        const char *msg, int64_t next_retry_ms);
 
+/* The monitor probed a placement: known says whether it has a verdict yet (enough probes
+ * in a row), up what it is; reason why the last probe failed (NULL or "" after a good one). */
+void wsl_status_probe(struct wsl_status *s, const char *app, const char *target, bool known,
+                      bool up, const char *reason);
+/* A failover (or failback) of app to target `to` ended. */
+void wsl_status_failover(struct wsl_status *s, const char *app, const char *to, bool ok);
+
 /* Renderings. */
 void wsl_status_metrics(struct wsl_status *s, struct wsl_buf *out);
 json_t *wsl_status_applications(struct wsl_status *s);
