@@ -24,18 +24,7 @@ nsupdate() { # lines of knsupdate commands
 dig() { dig_at "$DNS_SERVER" "$DNS_PORT" "$@"; }
 targets() { # secret file
     docker_targets "$ta" "$tb" 21100
-    cat <<EOF
-apiVersion: wissel.dev/v1
-kind: Target
-metadata: {name: knot}
-spec:
-  provider: rfc2136
-  jurisdiction: NL
-  rfc2136:
-    server: $DNS_SERVER:$DNS_PORT
-    zone: $DNS_ZONE
-    tsig: {name: $DNS_TSIG_NAME, algorithm: $DNS_TSIG_ALGORITHM, secretFrom: {file: $1}}
-EOF
+    knot_target "$1"
 }
 app() { dns_app "$1" "$2" "$3" knot; }
 targets "$DNS_TSIG_SECRET_FILE" >"$repo/targets.yaml"

@@ -47,3 +47,38 @@ docker_cleanup() {
 
 # dig_at SERVER PORT NAME [TYPE]: the answers, sorted, on one line.
 dig_at() { "$KDIG" @"$1" -p "$2" +short "$3" "${4:-A}" | sort | tr '\n' ' ' | sed 's/ $//'; }
+
+# knot_target SECRET_FILE: the rfc2136 Target "knot" for tests/env's Knot.
+knot_target() {
+    cat <<END
+apiVersion: wissel.dev/v1
+kind: Target
+metadata: {name: knot}
+spec:
+  provider: rfc2136
+  jurisdiction: NL
+  rfc2136:
+    server: $DNS_SERVER:$DNS_PORT
+    zone: $DNS_ZONE
+    tsig: {name: $DNS_TSIG_NAME, algorithm: $DNS_TSIG_ALGORITHM, secretFrom: {file: $1}}
+END
+}
+
+# failover_app NAME HOST PLACEMENT FAILOVER PORT: an Application serving web on HOST
+# (its Score in NAME.score.yaml, the route on PORT at every target), in Knot with a TTL of
+# 1 s, failing over as FAILOVER (a flow mapping) says; probes every 1 s, down after 3.
+failover_app() {
+    printf 'apiVersion: score.dev/v1b1\nmetadata: {name: web}\nservice: {ports: {http: {port: %s, targetPort: 8080}}}\ncontainers:\n  main: {image: wissel-test/web:1}\n' "$5" >"$repo/$1.score.yaml"
+    cat <<END
+apiVersion: wissel.dev/v1
+kind: Application
+metadata: {name: $1}
+spec:
+  workloads: [$1.score.yaml]
+  classification: internal
+  placement: $3
+  route: {host: $2, workload: web, port: http}
+  dns: {target: knot, ttl: 1}
+  failover: $4
+END
+}
