@@ -12,7 +12,7 @@
 static const struct wsl_cmd *const commands[] = {
     &wsl_cmd_validate, &wsl_cmd_plan,   &wsl_cmd_apply,   &wsl_cmd_status,
     &wsl_cmd_history,  &wsl_cmd_serve,  &wsl_cmd_schema,  &wsl_cmd_version,
-    &wsl_cmd_haven,    &wsl_cmd_report, &wsl_cmd_drill,
+    &wsl_cmd_haven,    &wsl_cmd_report, &wsl_cmd_drill, &wsl_cmd_switch,
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 

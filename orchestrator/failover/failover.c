@@ -121,14 +121,17 @@ int wsl_failover_run(const struct wsl_fo *f, struct wsl_fo_result *res, struct w
     if (rc)
         return wsl_err_set(err, rc, "the journal refused the start of the failover of %s",
                            f->app->metadata.name);
-    rc = reconcile_at(f, f->to, health_timeout(f), err);
+    if (f->prepare)
+        rc = f->prepare(f, f->ctx, err);
+    if (rc == 0)
+        rc = reconcile_at(f, f->to, health_timeout(f), err);
     if (rc == 0) {
         res->healthy = wsl_monotonic_ms();
         rc = journal(f, "failover.dns", json_pack("{s:s}", "active", f->to->metadata.name));
         if (rc)
             wsl_err_set(err, rc, "the journal refused the DNS move of %s", f->app->metadata.name);
     }
-    if (rc == 0)
+    if (rc == 0 && f->app->dns_target && f->app->spec.route.host)
         rc = reconcile_at(f, f->app->dns_target, 0, err);
     if (rc == 0)
         res->dns = wsl_monotonic_ms();
@@ -142,4 +145,10 @@ int wsl_failover_run(const struct wsl_fo *f, struct wsl_fo_result *res, struct w
 int wsl_failover_dns(const struct wsl_fo *f, struct wsl_err *err)
 {
     return reconcile_at(f, f->app->dns_target, 0, err);
+}
+
+int wsl_failover_deploy(const struct wsl_fo *f, const struct wsl_target *t, long health_ms,
+                        struct wsl_err *err)
+{
+    return reconcile_at(f, t, health_ms, err);
 }

@@ -4,7 +4,8 @@
  * DNS at it; every step in the journal (docs/failover.md).
  *
  * Used by the monitor of `wissel serve` (automatic failover, failback), by `wissel drill`
- * and by `wissel switch`. The records (runtime.h) are what every later reconcile reads to
+ * and by `wissel switch`. An application without DNS (no route) moves all the same, minus
+ * the DNS step. The records (runtime.h) are what every later reconcile reads to
  * know where DNS belongs, so a failover holds until git's placement agrees.
  */
 #ifndef WSL_FAILOVER_H
@@ -24,6 +25,11 @@ struct wsl_fo {
     const char *kind;           /* "failover", "failback", "drill", "switch" */
     const char *reason;         /* why, for the journal and the log */
     long health_timeout_ms;     /* how long `to` may take to become healthy; default 300 000 */
+    /* Called once failover.start is journaled, before `to` is made healthy (may be NULL):
+     * `wissel switch` deploys `to` and copies the volumes' data here. Non-zero stops the
+     * failover before anything changed for clients. */
+    int (*prepare)(const struct wsl_fo *f, void *ctx, struct wsl_err *err);
+    void *ctx;
 };
 
 /* When each step finished, in wsl_monotonic_ms() (0: not reached). */
@@ -43,5 +49,10 @@ int wsl_failover_run(const struct wsl_fo *f, struct wsl_fo_result *res, struct w
  * after the monitor's verdict on a placement changed). Only f's repo, st, revision and
  * app are used. */
 int wsl_failover_dns(const struct wsl_fo *f, struct wsl_err *err);
+
+/* Reconcile f->app at target t alone (plan, apply; with health_ms > 0 wait that long for
+ * the driver's ready and the route's answer). */
+int wsl_failover_deploy(const struct wsl_fo *f, const struct wsl_target *t, long health_ms,
+                        struct wsl_err *err);
 
 #endif
