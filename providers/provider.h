@@ -31,6 +31,7 @@
 #ifndef WSL_PROVIDER_H
 #define WSL_PROVIDER_H
 
+#include "lib/buf.h"
 #include "lib/err.h"
 #include "manifests/wissel.h"
 
@@ -206,7 +207,19 @@ struct wsl_driver {
      * stop its containers, scale its workloads to zero — leaving its objects in place so
      * that the next apply brings it back (the change is drift). Bounded in time. */
     int (*take_out)(struct wsl_conn *c, const struct wsl_app *app, struct wsl_err *err);
+    /* Hosting drivers (optional), for `wissel switch`: the contents of app's volume
+     * resource `id` (the Score resource's name, type volume) at this target as a tar
+     * archive into *out; and the reverse, replacing what the volume at this target holds
+     * with the archive. The volume must exist (created by apply). Bounded in time; a
+     * volume larger than WSL_VOLUME_COPY_MAX is refused with a clear error. */
+    int (*volume_export)(struct wsl_conn *c, const struct wsl_app *app, const char *id,
+                         struct wsl_buf *out, struct wsl_err *err);
+    int (*volume_import)(struct wsl_conn *c, const struct wsl_app *app, const char *id,
+                         const struct wsl_buf *tar, struct wsl_err *err);
 };
+
+/* The largest volume `wissel switch` copies through memory. */
+#define WSL_VOLUME_COPY_MAX ((size_t)1 << 30)
 
 /* The drivers compiled in (providers/registry.c); NULL when none has that name. */
 const struct wsl_driver *wsl_driver_find(const char *name);

@@ -137,6 +137,7 @@ int dk_conn_open(const struct wsl_target *t, struct wsl_conn **out, struct wsl_e
     for (size_t i = 0; i < DK_POOL; i++)
         pthread_mutex_init(&c->pool[i].lock, NULL);
     pthread_mutex_init(&c->port_lock, NULL);
+    c->route_ports = json_object();
     *out = c;
     return 0;
 }
@@ -150,6 +151,7 @@ void dk_conn_close(struct wsl_conn *c)
         pthread_mutex_destroy(&c->pool[i].lock);
     }
     pthread_mutex_destroy(&c->port_lock);
+    json_decref(c->route_ports);
     free(c);
 }
 
@@ -212,6 +214,12 @@ int dk_raw(struct wsl_conn *c, const char *method, const char *path, const void 
     wsl_buf_free(&url);
     wsl_http_free(h);
     return engine_error(c, rc, err);
+}
+
+const char *dk_list_name(const json_t *entry)
+{
+    const char *n = json_string_value(json_array_get(json_object_get(entry, "Names"), 0));
+    return n ? n + (*n == '/') : NULL;
 }
 
 void dk_label_filter(struct wsl_buf *out, const char *target, const char *app)

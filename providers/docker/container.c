@@ -12,8 +12,12 @@
  * when it is ready (running, its healthcheck healthy, its HTTP readiness probe answering)
  * is the old one stopped and removed and the new one renamed. So a replica is served at
  * every moment, and a new version that does not come up leaves the old one running.
- * Databases stop first (two servers must never share a data volume). The ports of a
- * replica therefore change with each replacement; the label wissel.dev/ports records them.
+ * Databases, and the container that publishes a route's fixed host port (render.c), stop
+ * first: two servers must never share a data volume, two containers cannot hold one host
+ * port. The old one stops, the new one starts as "<name>-next" and takes the name; when it
+ * cannot start, the old one is started again. The range's ports of a replica change with
+ * each replacement; the label wissel.dev/ports records them. A route's fixed port is
+ * never chosen from the range, and one that is taken is an error naming what holds it.
  *
  * Secrets. Generated values (Spec.Generate: key -> variable) are made here when the
  * container is created for the first time, and taken from the container it replaces
@@ -36,13 +40,12 @@
 #define READY_TIMEOUT_MS 90000
 #define PULL_TIMEOUT_MS 600000
 #define PORT_TRIES 50
+#define STOP_SECS 5
 
 static const json_t *spec_of(const struct wsl_object *o)
 {
     return json_object_get(o->body, "Spec");
 }
-
-
 
 /* --- images --------------------------------------------------------------------------- */
 
@@ -241,26 +244,107 @@ static int environment(struct wsl_conn *c, const json_t *spec, const char *old_i
 
 /* --- ports ---------------------------------------------------------------------------- */
 
-/* Host ports any running container of the engine publishes, as a JSON object of "n": true. */
-static int used_ports(struct wsl_conn *c, json_t **out, struct wsl_err *err)
+/* Host ports the running containers of list publish, and the routes' fixed ports, as a
+ * JSON object of "n": the list entry of the container that publishes n where the
+ * Target's address would collide (that address, or all addresses), else true. */
+static json_t *used_ports(const struct wsl_conn *c, const json_t *list)
 {
-    json_t *list = NULL;
-    int rc = dk_call(c, "GET", "/containers/json", NULL, &list, NULL, err);
-    *out = json_object();
+    json_t *used = json_deep_copy(c->route_ports);
     size_t i, k;
     json_t *ct, *p;
     json_array_foreach(list, i, ct) {
         json_array_foreach(json_object_get(ct, "Ports"), k, p) {
             json_int_t pub = json_integer_value(json_object_get(p, "PublicPort"));
-            if (pub) {
-                char s[16];
-                snprintf(s, sizeof s, "%lld", (long long)pub);
-                json_object_set_new(*out, s, json_true());
-            }
+            const char *ip = json_string_value(json_object_get(p, "IP"));
+            bool here = !c->host_ip[0] || !ip || !strcmp(ip, c->host_ip) ||
+                        !strcmp(ip, "0.0.0.0") || !strcmp(ip, "::");
+            char s[16];
+            snprintf(s, sizeof s, "%lld", (long long)pub);
+            if (pub && (here || !json_is_object(json_object_get(used, s))))
+                json_object_set(used, s, here ? ct : json_true());
         }
     }
-    json_decref(list);
+    return used;
+}
+
+void dk_reserve_route(struct wsl_conn *c, const struct wsl_app *app)
+{
+    const struct wsl_score_port *p = dk_route_port(app);
+    char s[16];
+    if (!p)
+        return;
+    snprintf(s, sizeof s, "%lld", (long long)p->port);
+    pthread_mutex_lock(&c->port_lock);
+    json_object_set_new(c->route_ports, s, json_true());
+    pthread_mutex_unlock(&c->port_lock);
+}
+
+/* The fixed host port of o's route (Spec.Route), 0 when it has none. */
+static int route_port(const struct wsl_object *o)
+{
+    return atoi(wsl_json_path_str(o->body, "Spec.Route.hostPort", "0"));
+}
+
+/* Whether list entry ct is a container of o's application at this Target. */
+static bool same_app(const struct wsl_conn *c, const struct wsl_object *o, const json_t *ct)
+{
+    const json_t *l = json_object_get(ct, "Labels");
+    const char *app = json_string_value(json_object_get(l, WSL_MARK_APP));
+    const char *t = json_string_value(json_object_get(l, WSL_MARK_TARGET));
+    const char *want = json_string_value(json_object_get(json_object_get(o->body, "Labels"),
+                                                         WSL_MARK_APP));
+    return app && t && want && !strcmp(app, want) && !strcmp(t, c->target->metadata.name);
+}
+
+/* The error of a route whose fixed port is held by the container of list entry holder, or
+ * by another program (holder NULL). */
+static int route_taken(const struct wsl_conn *c, int port, const json_t *holder,
+                       struct wsl_err *err)
+{
+    const char *at = c->host_ip[0] ? c->host_ip : "all addresses", *name = dk_list_name(holder);
+    wsl_err_set(err, WSL_E_CONFLICT, "the route's fixed port %d on %s is taken by %s%s", port,
+                at, holder ? "container " : "another program", holder && name ? name : "");
+    if (holder)
+        wsl_err_hint(err, "a route answers at its Score service port's number at every Target: "
+                          "give one of the two routes' service ports another number, or place "
+                          "the applications at Targets with different addresses");
+    else
+        wsl_err_hint(err, "stop the program that listens on %s:%d, or give the route's service "
+                          "port another number in the workload's Score", at, port);
+    return WSL_E_CONFLICT;
+}
+
+/* o's route's fixed port free of containers (used as used_ports() makes it): a container
+ * of o's own application that holds it (the route moved to another container; this apply
+ * replaces or removes it) is stopped, another one is an error naming it. */
+static int free_route_port(struct wsl_conn *c, const struct wsl_object *o, const json_t *used,
+                           struct wsl_err *err)
+{
+    char key[16];
+    snprintf(key, sizeof key, "%d", route_port(o));
+    const json_t *holder = json_object_get(used, key);
+    if (!route_port(o) || !json_is_object(holder))
+        return 0;
+    if (!same_app(c, o, holder))
+        return route_taken(c, route_port(o), holder, err);
+    int rc = dk_container_stop(c, json_string_value(json_object_get(holder, "Id")), STOP_SECS,
+                               err);
+    if (rc)
+        wsl_err_prefix(err, "stopping %s, which published the route's port", dk_list_name(holder));
     return rc;
+}
+
+/* Whether the engine's bind error names host port ("listen tcp4 127.0.30.1:80: bind: ...",
+ * "Bind for 127.0.30.1:80 failed"). */
+static bool names_port(const char *msg, int port)
+{
+    char s[16];
+    int n = snprintf(s, sizeof s, ":%d", port);
+    for (const char *p = strstr(msg, s); p; p = strstr(p + 1, s)) {
+        if (p[n] < '0' || p[n] > '9')
+            return true;
+    }
+    return false;
 }
 
 /* The lowest port of the range that is neither in used nor in skip; 0 when none. */
@@ -312,6 +396,11 @@ static json_t *create_body(const struct wsl_conn *c, const struct wsl_object *o,
                             json_pack("[{s:s, s:s}]", "HostIp", c->host_ip, "HostPort", hp));
         wsl_buf_printf(ports, "%s%s=%s", ports->len ? "," : "", json_string_value(p), hp);
     }
+    const json_t *route = json_object_get(spec, "Route"); /* beside the range's binding */
+    json_t *rb = json_object_get(bindings, json_string_value(json_object_get(route, "port")));
+    if (rb)
+        json_array_append_new(rb, json_pack("{s:s, s:O}", "HostIp", c->host_ip, "HostPort",
+                                            json_object_get(route, "hostPort")));
     char *canon = wsl_json_canonical(spec);
     json_object_set_new(labels, WSL_MARK_FINGERPRINT, json_string(o->fingerprint));
     json_object_set_new(labels, DK_LABEL_SPEC, json_string(canon));
@@ -339,16 +428,26 @@ static json_t *create_body(const struct wsl_conn *c, const struct wsl_object *o,
     return b;
 }
 
+int dk_container_stop(struct wsl_conn *c, const char *id, int secs, struct wsl_err *err)
+{
+    struct wsl_buf path = WSL_BUF_INIT;
+    wsl_buf_printf(&path, "/containers/%s/stop?t=%d", id, secs);
+    long status = 0;
+    int rc = dk_call(c, "POST", wsl_buf_str(&path), NULL, NULL, &status, err);
+    wsl_buf_free(&path);
+    if (rc == WSL_E_HTTP && (status == 404 || status == 304)) {
+        wsl_err_clear(err);
+        rc = 0;
+    }
+    return rc;
+}
+
 /* Remove a container (stop with a short grace, then delete); gone already is done. */
 int dk_container_delete(struct wsl_conn *c, const char *id, struct wsl_err *err)
 {
     struct wsl_buf path = WSL_BUF_INIT;
-    wsl_buf_printf(&path, "/containers/%s/stop?t=5", id);
     long status = 0;
-    int rc = dk_call(c, "POST", wsl_buf_str(&path), NULL, NULL, &status, err);
-    if (rc == WSL_E_HTTP && (status == 404 || status == 304))
-        rc = 0;
-    wsl_buf_reset(&path);
+    int rc = dk_container_stop(c, id, STOP_SECS, err);
     wsl_buf_printf(&path, "/containers/%s?v=1&force=1", id);
     if (rc == 0)
         rc = dk_call(c, "DELETE", wsl_buf_str(&path), NULL, NULL, &status, err);
@@ -415,13 +514,18 @@ static int create_start(struct wsl_conn *c, const char *name, const json_t *body
     return rc;
 }
 
-/* Create and start name with free ports (retrying ports the engine cannot bind). */
+/* Create and start name with free ports (retrying ports the engine cannot bind) and its
+ * route's fixed port (an error when taken). */
 static int launch(struct wsl_conn *c, const struct wsl_object *o, const char *name, json_t *env,
                   const char *gen, const char *rev, char id[128], struct wsl_err *err)
 {
     pthread_mutex_lock(&c->port_lock);
-    json_t *used = NULL;
-    int rc = used_ports(c, &used, err);
+    json_t *list = NULL;
+    int rc = dk_call(c, "GET", "/containers/json", NULL, &list, NULL, err), fixed = route_port(o);
+    json_t *used = used_ports(c, list);
+    if (rc == 0)
+        rc = free_route_port(c, o, used, err);
+    json_decref(list);
     struct wsl_buf ports = WSL_BUF_INIT;
     for (int tries = 0; rc == 0 && tries < PORT_TRIES; tries++) {
         wsl_buf_reset(&ports);
@@ -437,6 +541,10 @@ static int launch(struct wsl_conn *c, const struct wsl_object *o, const char *na
         json_decref(body);
         if (rc == 0 || !port_taken(err))
             break;
+        if (fixed && names_port(err->msg, fixed)) {
+            rc = route_taken(c, fixed, NULL, err);
+            break;
+        }
         rc = 0; /* another program holds that port: skip it (it stays in used) */
         wsl_err_clear(err);
     }
@@ -512,28 +620,39 @@ static int clear_name(struct wsl_conn *c, const char *name, struct wsl_err *err)
     return rc; /* not ours: create answers 409 and says so */
 }
 
+/* The new container next starts while the old one stops (stop-first); when next cannot
+ * start, the old one is started again. */
+static int launch_stopped(struct wsl_conn *c, const struct wsl_object *want, const char *old_id,
+                          const char *next, json_t *env, const char *gen, const char *rev,
+                          char id[128], struct wsl_err *err)
+{
+    int rc = dk_container_stop(c, old_id, STOP_SECS, err);
+    if (rc == 0 && (rc = launch(c, want, next, env, gen, rev, id, err)) != 0) {
+        struct wsl_buf path = WSL_BUF_INIT;
+        struct wsl_err ignore = {0};
+        wsl_buf_printf(&path, "/containers/%s/start", old_id);
+        dk_call(c, "POST", wsl_buf_str(&path), NULL, NULL, NULL, &ignore);
+        wsl_buf_free(&path);
+    }
+    return rc;
+}
+
 static int replace(struct wsl_conn *c, const struct wsl_object *want, const char *old_id,
                    json_t *env, const char *gen, const char *rev, struct wsl_err *err)
 {
     char id[128] = "", next[300];
     bool stop_first = !strcmp(wsl_json_path_str(want->body, "Spec.Rollout", ""), "stop-first");
-    if (stop_first) {
-        int rc = dk_container_delete(c, old_id, err);
-        return rc ? rc : launch(c, want, want->name, env, gen, rev, id, err);
-    }
     snprintf(next, sizeof next, "%s%s", want->name, DK_NEXT_SUFFIX);
     int rc = clear_name(c, next, err);
-    if (rc == 0)
-        rc = launch(c, want, next, env, gen, rev, id, err);
-    if (rc)
-        return rc;
-    rc = wait_ready(c, id, want->name, err);
-    if (rc) {
+    if (rc == 0 && stop_first)
+        rc = launch_stopped(c, want, old_id, next, env, gen, rev, id, err);
+    else if (rc == 0 && (rc = launch(c, want, next, env, gen, rev, id, err)) == 0 &&
+             (rc = wait_ready(c, id, want->name, err)) != 0) {
         struct wsl_err ignore = {0};
         dk_container_delete(c, id, &ignore);
-        return rc;
     }
-    rc = dk_container_delete(c, old_id, err);
+    if (rc == 0)
+        rc = dk_container_delete(c, old_id, err);
     return rc ? rc : rename_to(c, id, want->name, err);
 }
 

@@ -44,6 +44,10 @@ struct wsl_conn {
     bool pull;                     /* pull images that are missing */
     struct dk_client pool[DK_POOL];
     pthread_mutex_t port_lock;     /* choosing a port and starting its container */
+    json_t *route_ports;           /* {"80": true}: the routes' fixed host ports of the
+                                      applications applied here (under port_lock): never
+                                      chosen from the range, even while their container
+                                      is being replaced */
 };
 
 /* --- client.c ---------------------------------------------------------------------- */
@@ -60,17 +64,27 @@ int dk_raw(struct wsl_conn *c, const char *method, const char *path, const void 
            struct wsl_err *err);
 /* The filters query value for labels (URL-encoded JSON) into out. */
 void dk_label_filter(struct wsl_buf *out, const char *target, const char *app);
+/* The name of the container of a list call's entry, without its leading '/'; NULL none. */
+const char *dk_list_name(const json_t *entry);
 
 /* --- render.c ---------------------------------------------------------------------- */
 
 /* The desired objects (see render.c). Pure. */
 int dk_render(const struct wsl_conn *c, const struct wsl_app *app, struct wsl_objset *out,
               struct wsl_err *err);
+/* The Score service port app's route goes to (its `port` is the route's fixed host port
+ * at every Target), or NULL when app has no route. */
+const struct wsl_score_port *dk_route_port(const struct wsl_app *app);
 
 /* --- container.c -------------------------------------------------------------------- */
 
 int dk_container_apply(struct wsl_conn *c, const struct wsl_action *a, struct wsl_err *err);
 int dk_container_delete(struct wsl_conn *c, const char *id, struct wsl_err *err);
+/* Stop a container, waiting secs for it before the engine kills it; one that is not
+ * running (or gone) is done. */
+int dk_container_stop(struct wsl_conn *c, const char *id, int secs, struct wsl_err *err);
+/* Keep app's route port (if it has a route) out of the ports chosen from the range. */
+void dk_reserve_route(struct wsl_conn *c, const struct wsl_app *app);
 /* The host port a container publishes port ("8080/tcp") on, from its labels; 0 none. */
 int dk_published_port(const json_t *labels, const char *port);
 
@@ -88,5 +102,14 @@ enum wsl_health_state dk_container_ready(const struct wsl_conn *c, const char *n
                                          const json_t *info, char *why, size_t n);
 int dk_health(struct wsl_conn *c, const struct wsl_app *app, struct wsl_health *out,
               struct wsl_err *err);
+
+/* --- volume.c ----------------------------------------------------------------------- */
+
+/* `wissel switch`: a volume resource's data as a tar archive out of this engine, and into
+ * it (provider.h: volume_export, volume_import; see volume.c). */
+int dk_volume_export(struct wsl_conn *c, const struct wsl_app *app, const char *id,
+                     struct wsl_buf *out, struct wsl_err *err);
+int dk_volume_import(struct wsl_conn *c, const struct wsl_app *app, const char *id,
+                     const struct wsl_buf *tar, struct wsl_err *err);
 
 #endif

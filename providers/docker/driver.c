@@ -10,6 +10,9 @@
  * hand, or one whose image tag now names another image, is drift, and is replaced.
  * Volumes are observed as retain: a plan never deletes them.
  *
+ * take_out (a failover drill) stops the application's running containers and leaves them
+ * in place: their State "exited" is drift, and the next apply replaces them.
+ *
  * What it creates carries the label wissel.dev/revision, the git commit of the apply
  * (struct wsl_action's revision), when the engine knows it. It is not in the rendered
  * labels, so it is neither in the fingerprint nor drift (the engine's diff asks only that
@@ -21,6 +24,7 @@
 
 #include "lib/buf.h"
 #include "lib/json.h"
+#include "lib/units.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,13 +69,12 @@ static const char *fingerprint(const json_t *labels)
 
 static void observe_container(struct wsl_objset *out, const json_t *ct)
 {
-    const char *name = json_string_value(json_array_get(json_object_get(ct, "Names"), 0));
+    const char *name = dk_list_name(ct);
     const json_t *labels = json_object_get(ct, "Labels");
     if (!name) {
         wsl_objset_incomplete(out, "a container without a name in the engine's list");
         return;
     }
-    name += *name == '/';
     const char *s = json_string_value(json_object_get(labels, DK_LABEL_SPEC));
     json_t *spec = s ? json_loads(s, 0, NULL) : NULL;
     json_t *body = json_pack("{s:O?, s:O?, s:O?, s:O?, s:o?}", "Id", json_object_get(ct, "Id"),
@@ -200,9 +203,9 @@ static int delete_network(struct wsl_conn *c, const struct wsl_object *o, struct
 static int dk_apply(struct wsl_conn *c, const struct wsl_app *app, const struct wsl_action *a,
                     struct wsl_err *err)
 {
-    (void)app;
     const struct wsl_object *o = a->type == WSL_ACT_DELETE ? a->observed : a->desired;
     bool container = !strcmp(o->kind, "container");
+    dk_reserve_route(c, app); /* before any of its containers is (re)created */
     switch (a->type) {
     case WSL_ACT_CREATE:
         return container ? dk_container_apply(c, a, err) : create_named(c, o, a->revision, err);
@@ -224,13 +227,44 @@ static int dk_health_app(struct wsl_conn *c, const struct wsl_app *app, struct w
 }
 
 /* Where clients reach the engine's published ports: docker.address, else the engine's
- * host (127.0.0.1 for a local socket). */
+ * host (127.0.0.1 for a local socket); the route's fixed port (its Score service port). */
 static int dk_endpoint(struct wsl_conn *c, const struct wsl_app *app, struct wsl_endpoint *out,
                        struct wsl_err *err)
 {
-    (void)app, (void)err;
+    (void)err;
+    const struct wsl_score_port *p = dk_route_port(app);
     snprintf(out->value, sizeof out->value, "%s", c->address);
+    out->port = p ? (int)p->port : 0;
     return 0;
+}
+
+/* --- take_out --------------------------------------------------------------------------- */
+
+#define TAKE_OUT_MS 60000   /* the whole of it */
+#define TAKE_OUT_STOP_SECS 2
+
+/* Stop every running container of app here, within TAKE_OUT_MS. */
+static int dk_take_out(struct wsl_conn *c, const struct wsl_app *app, struct wsl_err *err)
+{
+    json_t *cts = NULL;
+    int rc = list(c, app, "containers/json", &cts, err); /* the running ones */
+    int64_t deadline = wsl_monotonic_ms() + TAKE_OUT_MS;
+    size_t i;
+    json_t *ct;
+    json_array_foreach(cts, i, ct) {
+        const char *name = dk_list_name(ct) ? dk_list_name(ct) : "?";
+        if (rc == 0 && wsl_monotonic_ms() > deadline)
+            rc = wsl_err_set(err, WSL_E_TIMEOUT, "container %s still runs after %d s",
+                             name, TAKE_OUT_MS / 1000);
+        if (rc == 0 && (rc = dk_container_stop(c, json_string_value(json_object_get(ct, "Id")),
+                                               TAKE_OUT_STOP_SECS, err)) != 0)
+            wsl_err_prefix(err, "stopping container %s", name);
+    }
+    json_decref(cts);
+    if (rc)
+        wsl_err_prefix(err, "taking %s out of service at %s", app->metadata.name,
+                       c->target->metadata.name);
+    return rc;
 }
 
 static const char *const native[] = {"volume", "postgres", "redis", NULL};
@@ -239,5 +273,6 @@ static const struct wsl_provider_facts facts = {NULL, WSL_CAP_CONTAINERS | WSL_C
 
 const struct wsl_driver wsl_docker_driver = {
     "docker", &facts, &wsl_docker_schema, dk_open, dk_render_app, dk_observe,
-    dk_apply, dk_health_app, dk_close, dk_endpoint, NULL,
+    dk_apply, dk_health_app, dk_close, dk_endpoint, NULL, dk_take_out,
+    dk_volume_export, dk_volume_import,
 };

@@ -103,8 +103,8 @@ static const json_t *find_named(const json_t *list, const char *name)
     size_t i;
     json_t *ct;
     json_array_foreach(list, i, ct) {
-        const char *n = json_string_value(json_array_get(json_object_get(ct, "Names"), 0));
-        if (n && !strcmp(n + (*n == '/'), name))
+        const char *n = dk_list_name(ct);
+        if (n && !strcmp(n, name))
             return ct;
     }
     return NULL;

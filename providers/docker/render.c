@@ -15,6 +15,12 @@
  * Spec is the rest of what the driver creates the container from (container.c) and is
  * recorded in a label of the container when it is created.
  *
+ * Route. The first container of replica 0 of the route's workload carries "Route":
+ * {"port": "8080/tcp", "hostPort": "80"}: the route's container port is also published at
+ * the Score service port's number, so the route answers on the same port at every Target
+ * (a client that follows DNS to another Target keeps its port). Its "Rollout" is
+ * "stop-first": two containers cannot hold that host port at once.
+ *
  * Secrets. A generated password is never text in a body: the database container's Spec
  * says which keys the driver generates when it creates it ("Generate": {"password":
  * "POSTGRES_PASSWORD"}), and a variable that uses the password is written into
@@ -354,10 +360,16 @@ static json_t *strings(const struct wsl_strs *s)
     return a;
 }
 
+/* "8080/tcp" of a container port and its Score protocol (NULL: TCP). */
+static void port_key(int64_t port, const char *proto, char out[64])
+{
+    snprintf(out, 64, "%lld/%s", (long long)port, proto && !strcmp(proto, "UDP") ? "udp" : "tcp");
+}
+
 static void add_port(json_t *ports, int64_t port, const char *proto)
 {
     char p[64];
-    snprintf(p, sizeof p, "%lld/%s", (long long)port, proto && !strcmp(proto, "UDP") ? "udp" : "tcp");
+    port_key(port, proto, p);
     size_t i;
     json_t *v;
     json_array_foreach(ports, i, v) {
@@ -470,10 +482,42 @@ static void depend_on_resources(const struct rd *r, size_t wi, struct wsl_object
     }
 }
 
+/* --- the route ------------------------------------------------------------------------ */
+
+const struct wsl_score_port *dk_route_port(const struct wsl_app *app)
+{
+    const struct wsl_route *rt = &app->spec.route;
+    for (size_t i = 0; rt->hdr.node && app->workloads && i < app->spec.workloads.n; i++) {
+        const struct wsl_workload *w = app->workloads[i];
+        if (w && !strcmp(w->metadata.name, rt->workload))
+            return wsl_score_port_find(w, rt->port);
+    }
+    return NULL;
+}
+
+/* The route's entry point on the Spec of the first container of replica 0: its container
+ * port also published at the service port's number, the same at every Target. That host
+ * port cannot be held by two containers at once, so the container is replaced stop-first. */
+static void route_spec(const struct wsl_score_port *p, json_t *spec)
+{
+    char port[64], host[16];
+    port_key(p->target_port ? p->target_port : p->port, p->protocol, port);
+    snprintf(host, sizeof host, "%lld", (long long)p->port);
+    json_object_set_new(spec, "Route", json_pack("{s:s, s:s}", "port", port, "hostPort", host));
+    json_object_set_new(spec, "Rollout", json_string("stop-first"));
+}
+
 static int render_workload(const struct rd *r, size_t wi, struct wsl_err *err)
 {
     const struct wsl_workload *w = r->app->workloads[wi];
     int64_t n = replicas_of(r->app, w->metadata.name);
+    const struct wsl_route *rt = &r->app->spec.route;
+    bool routed = rt->hdr.node && !strcmp(rt->workload, w->metadata.name);
+    const struct wsl_score_port *rp = routed ? dk_route_port(r->app) : NULL;
+    if (routed && !rp)
+        return wsl_err_set(err, WSL_E_INVALID, "the route of %s goes to port %s of workload "
+                           "%s, which has no such service port", r->app->metadata.name,
+                           rt->port, w->metadata.name);
     for (int64_t k = 0; k < n; k++) {
         for (size_t ci = 0; ci < w->containers.n; ci++) {
             const struct wsl_score_container *sc = &w->containers.v[ci];
@@ -481,6 +525,8 @@ static int render_workload(const struct rd *r, size_t wi, struct wsl_err *err)
             int rc = container_spec(r, wi, ci, &spec, err);
             if (rc)
                 return rc;
+            if (rp && k == 0 && ci == 0)
+                route_spec(rp, spec);
             char idx[32], name[256];
             snprintf(idx, sizeof idx, "%lld", (long long)k);
             name_of(r, w->metadata.name, idx, name);

@@ -35,6 +35,7 @@
 #include "lib/buf.h"
 #include "lib/http.h"
 #include "lib/json.h"
+#include "lib/units.h"
 
 #include <openssl/crypto.h>
 #include <pthread.h>
@@ -42,6 +43,7 @@
 #include <string.h>
 
 #define POOL 16             /* HTTP clients per connection: apply's parallelism */
+#define TAKE_OUT_MANAGER "wissel-take-out" /* the field manager of take_out's scaling */
 
 struct client {
     struct wsl_http *http;  /* made on first use */
@@ -533,10 +535,11 @@ static int k8s_health(struct wsl_conn *c, const struct wsl_app *app, struct wsl_
 /* --- endpoint -------------------------------------------------------------------------- */
 
 /* Where clients reach app's route: kubernetes.address, else the address the ingress
- * controller wrote into the application's Ingress status. */
+ * controller wrote into the application's Ingress status; on the scheme's port (0). */
 static int k8s_endpoint(struct wsl_conn *c, const struct wsl_app *app, struct wsl_endpoint *out,
                         struct wsl_err *err)
 {
+    out->port = 0;
     if (c->cfg && c->cfg->address) {
         snprintf(out->value, sizeof out->value, "%s", c->cfg->address);
         return 0;
@@ -565,6 +568,67 @@ static int k8s_endpoint(struct wsl_conn *c, const struct wsl_app *app, struct ws
     return rc;
 }
 
+/* --- take_out -------------------------------------------------------------------------- */
+
+#define TAKE_OUT_MS 60000 /* the whole of it */
+
+/* Scale the Deployment or StatefulSet name to 0 replicas: a merge patch of its scale
+ * subresource, which leaves spec.replicas owned by no field manager, so the next
+ * server-side apply takes it back without a conflict (a patch of the object itself would
+ * make TAKE_OUT_MANAGER its owner, and that apply a 409). */
+static int scale_to_zero(struct wsl_conn *c, const struct kind_api *k, const char *ns,
+                         const char *name, struct wsl_err *err)
+{
+    struct wsl_buf url = WSL_BUF_INIT;
+    object_url(k, ns, name, &url);
+    wsl_buf_puts(&url, "/scale?fieldManager=" TAKE_OUT_MANAGER);
+    json_t *body = json_pack("{s:{s:i}}", "spec", "replicas", 0);
+    struct wsl_http_req req = {.method = "PATCH", .url = wsl_buf_str(&url),
+                               .content_type = "application/merge-patch+json",
+                               .idempotent = WSL_HTTP_IDEMPOTENT_YES};
+    long status = 0;
+    int rc = call(c, &req, body, NULL, &status, err);
+    json_decref(body);
+    wsl_buf_free(&url);
+    if (rc == WSL_E_HTTP && status == 404) { /* gone: nothing left to take out */
+        wsl_err_clear(err);
+        rc = 0;
+    }
+    if (rc)
+        wsl_err_prefix(err, "scaling %s %s to 0", k->kind, name);
+    return rc;
+}
+
+/* Scale every Deployment and StatefulSet of app here to 0, within TAKE_OUT_MS. Nothing
+ * is deleted: spec.replicas is drift, and the next apply restores it. */
+static int k8s_take_out(struct wsl_conn *c, const struct wsl_app *app, struct wsl_err *err)
+{
+    static const char *const scaled[] = {"Deployment", "StatefulSet"};
+    const char *ns = wsl_k8s_namespace(c->cfg, app);
+    int64_t deadline = wsl_monotonic_ms() + TAKE_OUT_MS;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof scaled / sizeof *scaled; i++) {
+        const struct kind_api *k = kind_of(scaled[i]);
+        json_t *items = NULL, *item;
+        size_t j;
+        rc = list_kind(c, k, ns, app->metadata.name, &items, err);
+        json_array_foreach(items, j, item) {
+            const char *name = wsl_json_path_str(item, "metadata.name", "");
+            if (rc == 0 && wsl_monotonic_ms() > deadline)
+                rc = wsl_err_set(err, WSL_E_TIMEOUT, "%s %s was not scaled to 0 within %d s",
+                                 k->kind, name, TAKE_OUT_MS / 1000);
+            if (rc == 0)
+                rc = scale_to_zero(c, k, ns, name, err);
+        }
+        json_decref(items);
+    }
+    cache_forget(c, app->metadata.name);
+    if (rc)
+        wsl_err_prefix(err, "taking %s out of service at %s", app->metadata.name,
+                       c->target->metadata.name);
+    return rc;
+}
+
 static const char *const native[] = {"route", "volume", "postgres", "redis", NULL};
 static const struct wsl_provider_facts facts = {
     NULL, WSL_CAP_CONTAINERS | WSL_CAP_REPLICAS | WSL_CAP_RWX_VOLUMES | WSL_CAP_TLS_ROUTES,
@@ -572,5 +636,5 @@ static const struct wsl_provider_facts facts = {
 
 const struct wsl_driver wsl_kubernetes_driver = {
     "kubernetes", &facts, &wsl_kubernetes_schema, k8s_open, k8s_render, k8s_observe,
-    k8s_apply, k8s_health, k8s_close, k8s_endpoint, NULL,
+    k8s_apply, k8s_health, k8s_close, k8s_endpoint, NULL, k8s_take_out,
 };

@@ -6,6 +6,7 @@
 # removed workload is pruned; the limited user's 403 is a clear error. The manifests are a
 # git repository: what an apply creates or changes carries its commit as the annotation
 # wissel.dev/revision (not on the pod template), and a new commit alone plans nothing.
+# take_out (a drill) scales the workloads to 0; plan shows the drift and apply restores it.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/env/lib.sh"
 env_require k8s
@@ -80,6 +81,20 @@ check "apply without --force-conflicts names the conflicting field manager" \
 run_wissel apply -y --timeout 2m --state "$st" --force-conflicts "$repo"
 check "apply --force-conflicts restores it" \
     bash -c '[ "$1" = 0 ] && [ "$(k get svc shop-web -n "$2" -o jsonpath={.metadata.labels.app\\.kubernetes\\.io/name})" = shop ]' _ "$RC" "$ns"
+
+# take_out (a failover drill), through tests/integration/take_out.c until the CLI calls it.
+"$ROOT/build/asan/tests/integration/take_out" "$repo" "$tgt" shop 2>"$work/take_out.err"
+rc=$?
+[ "$rc" = 0 ] || sed 's/^/# /' "$work/take_out.err"
+check "take_out scales every Deployment and StatefulSet to 0 and deletes nothing" \
+    bash -c '[ "$1" = 0 ] && [ "$(k get deploy,sts -n "$2" -o jsonpath={.items[*].spec.replicas})" = "0 0 0 0" ]' _ "$rc" "$ns"
+run_wissel plan --state "$st" "$repo"
+check "plan shows their spec.replicas as drift" \
+    bash -c 'grep -q "update  Deployment/shop-web  (drift: spec.replicas)" <<<"$1" && grep -q "update  StatefulSet/shop-web-db  (drift: spec.replicas)" <<<"$1"' _ "$OUT"
+run_wissel apply -y --timeout 2m --state "$st" "$repo"; [ "$RC" = 0 ] || printf "# %s\n" "$OUT" "$ERR" | tail -5
+check "apply (without --force-conflicts) restores them and waits until ready" \
+    bash -c '[ "$1" = 0 ] && [ "$(k get deploy,sts -n "$2" -o jsonpath={.items[*].spec.replicas})" = "2 1 1 1" ] &&
+             [ "$(k get deploy shop-web -n "$2" -o jsonpath={.status.readyReplicas})" = 2 ]' _ "$RC" "$ns"
 
 check "the password survived every apply" bash -c '[ "$1" = "$2" ]' _ "$(pw shop-web-db)" "$first_pw"
 

@@ -18,3 +18,11 @@ run_wissel() {
     OUT=$(cat "$o") ERR=$(cat "$e")
     rm -f "$o" "$e"
 }
+# need_prog NAME: $prog is the C test program tests/integration/NAME.c as `make test` builds
+# it; stops the test with a failing TAP line when it is not built.
+need_prog() {
+    prog=$ROOT/build/asan/tests/integration/$1
+    [ -x "$prog" ] && return 0
+    fail "$prog is not built (make test builds tests/integration/*.c; see the Makefile)"
+    exit 1
+}
