@@ -39,6 +39,8 @@ PATHS=(
     "0|history|history $ST"
     "0|report, with an HTML page|report $ST --html $LOG/report.html $LOG/repo"
     "1|plan refused by a policy|plan $ST $ROOT/tests/fixtures/policy"
+    "1|drill of an application without DNS|drill portal --dry-run $ST $LOG/repo"
+    "1|switch to an unknown target|switch portal --to nowhere $ST $LOG/repo"
 )
 
 if [ ! -x "$BIN" ] || ! command -v valgrind >/dev/null; then
