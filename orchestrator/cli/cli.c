@@ -3,6 +3,7 @@
 #include "lib/log.h"
 #include "manifests/repo.h"
 #include "manifests/schema.h"
+#include "orchestrator/git/revision.h"
 #include "orchestrator/state/state.h"
 #include "providers/registry.h"
 
@@ -49,6 +50,29 @@ int wsl_cli_open_repo(const char *cmd, struct wsl_cli *cli, char **argv, int nar
         return WSL_EXIT_FAIL;
     }
     return 0;
+}
+
+int wsl_cli_open_app(const char *cmd, struct wsl_cli *cli, char **argv, int nargs,
+                     const char *state, const char *to, struct wsl_cli_app *out)
+{
+    memset(out, 0, sizeof *out);
+    if (wsl_cli_open_repo(cmd, cli, argv + 1, nargs - 1, state, &out->repo, &out->st) != 0)
+        return WSL_EXIT_FAIL;
+    wsl_git_head(nargs > 1 ? argv[1] : ".", out->rev);
+    out->app = wsl_repo_app(out->repo, argv[0]);
+    out->to = to ? wsl_repo_target(out->repo, to) : NULL;
+    if (!out->app)
+        wsl_cli_error(cli, cmd, "no application is named \"%s\"", argv[0]);
+    else if (to && !out->to)
+        wsl_cli_error(cli, cmd, "no target is named \"%s\"", to);
+    return out->app && (!to || out->to) ? 0 : WSL_EXIT_FAIL;
+}
+
+void wsl_cli_progress(void *ctx, const char *line)
+{
+    struct wsl_cli *cli = ctx;
+    fprintf(cli->err, "%s\n", line);
+    fflush(cli->err);
 }
 
 void wsl_cli_close_repo(struct wsl_repo *repo, struct wsl_state *st)

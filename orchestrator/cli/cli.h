@@ -62,6 +62,24 @@ int wsl_cli_open_repo(const char *cmd, struct wsl_cli *cli, char **argv, int nar
                       const char *state, struct wsl_repo **repo, struct wsl_state **st);
 void wsl_cli_close_repo(struct wsl_repo *repo, struct wsl_state *st);
 
+/* For commands on one application (drill, switch): argv[0] is APP, the rest PATHs. Loads
+ * them (wsl_cli_open_repo), finds APP and, when `to` is not NULL, the target named so; rev
+ * is the manifests' git HEAD ("" outside git); progress prints a line to cli->err, for the
+ * commands' step-by-step output. Returns 0; or prints why not (as cmd) and returns
+ * WSL_EXIT_FAIL. Either way, close with wsl_cli_close_repo(out->repo, out->st). */
+struct wsl_app;
+struct wsl_target;
+struct wsl_cli_app {
+    struct wsl_repo *repo;
+    struct wsl_state *st;
+    const struct wsl_app *app;
+    const struct wsl_target *to;
+    char rev[41];
+};
+int wsl_cli_open_app(const char *cmd, struct wsl_cli *cli, char **argv, int nargs,
+                     const char *state, const char *to, struct wsl_cli_app *out);
+void wsl_cli_progress(void *cli, const char *line);
+
 /* Print "wissel <cmd>: error: ..." to cli->err. */
 void wsl_cli_error(const struct wsl_cli *cli, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -3,7 +3,6 @@
 #include "manifests/repo.h"
 #include "orchestrator/cli/cli.h"
 #include "orchestrator/failover/drill.h"
-#include "orchestrator/git/revision.h"
 
 #include <string.h>
 #include <time.h>
@@ -19,13 +18,6 @@ static const struct wsl_opt opts[] = {
      "where the report files go (default: the current directory)"},
     {"state", 0, WSL_OPT_STRING, &state, "SPEC", "state directory or etcd://host:port,..."},
     {0}};
-
-static void progress(void *ctx, const char *line)
-{
-    struct wsl_cli *cli = ctx;
-    fprintf(cli->err, "%s\n", line);
-    fflush(cli->err);
-}
 
 /* DIR/drill-APP-20261123T101500Z.{md,json}. */
 static int write_report(const json_t *r, struct wsl_cli *cli, struct wsl_err *err)
@@ -98,31 +90,15 @@ static int run(int argc, char **argv, struct wsl_cli *cli)
         wsl_cli_error(cli, "drill", "which application? `wissel drill APP [PATH...]`");
         return WSL_EXIT_USAGE;
     }
-    struct wsl_repo *repo;
-    struct wsl_state *st;
-    if (wsl_cli_open_repo("drill", cli, argv + 1, nargs - 1, state, &repo, &st) != 0) {
-        wsl_cli_close_repo(repo, st);
-        return WSL_EXIT_FAIL;
-    }
-    char rev[41] = "";
-    wsl_git_head(nargs > 1 ? argv[1] : ".", rev);
-    const struct wsl_app *app = wsl_repo_app(repo, argv[0]);
-    const struct wsl_target *t = NULL;
-    if (app && to)
-        t = wsl_repo_target(repo, to);
-    else if (app && app->spec.placement.standby.n)
-        t = app->standby[0];
-    rc = WSL_EXIT_FAIL;
-    if (!app)
-        wsl_cli_error(cli, "drill", "no application is named \"%s\"", argv[0]);
-    else if (to && !t)
-        wsl_cli_error(cli, "drill", "no target is named \"%s\"", to);
-    else
-        rc = -1;
-    struct wsl_drill_opts o = {repo, st, rev, app, t, !no_restore, progress, cli};
-    if (rc < 0)
+    struct wsl_cli_app c;
+    rc = wsl_cli_open_app("drill", cli, argv, nargs, state, to, &c);
+    if (rc == 0 && !c.to && c.app->spec.placement.standby.n)
+        c.to = c.app->standby[0];
+    struct wsl_drill_opts o = {c.repo, c.st, c.rev, c.app, c.to, !no_restore,
+                               wsl_cli_progress, cli};
+    if (rc == 0)
         rc = drill(cli, &o);
-    wsl_cli_close_repo(repo, st);
+    wsl_cli_close_repo(c.repo, c.st);
     return rc;
 }
 

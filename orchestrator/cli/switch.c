@@ -4,7 +4,6 @@
 #include "manifests/repo.h"
 #include "orchestrator/cli/cli.h"
 #include "orchestrator/failover/switch.h"
-#include "orchestrator/git/revision.h"
 
 static const char *state, *to, *window;
 static bool rollback;
@@ -15,13 +14,6 @@ static const struct wsl_opt opts[] = {
     {"window", 0, WSL_OPT_STRING, &window, "DURATION", "rollback window (default 24h)"},
     {"state", 0, WSL_OPT_STRING, &state, "SPEC", "state directory or etcd://host:port,..."},
     {0}};
-
-static void progress(void *ctx, const char *line)
-{
-    struct wsl_cli *cli = ctx;
-    fprintf(cli->err, "%s\n", line);
-    fflush(cli->err);
-}
 
 static int report(struct wsl_cli *cli, const json_t *r)
 {
@@ -68,27 +60,13 @@ static int run(int argc, char **argv, struct wsl_cli *cli)
                       "`wissel switch APP --rollback [PATH...]`");
         return WSL_EXIT_USAGE;
     }
-    struct wsl_repo *repo;
-    struct wsl_state *st;
-    if (wsl_cli_open_repo("switch", cli, argv + 1, nargs - 1, state, &repo, &st) != 0) {
-        wsl_cli_close_repo(repo, st);
-        return WSL_EXIT_FAIL;
-    }
-    char rev[41] = "";
-    wsl_git_head(nargs > 1 ? argv[1] : ".", rev);
-    const struct wsl_app *app = wsl_repo_app(repo, argv[0]);
-    const struct wsl_target *t = to ? wsl_repo_target(repo, to) : NULL;
-    rc = WSL_EXIT_FAIL;
-    if (!app)
-        wsl_cli_error(cli, "switch", "no application is named \"%s\"", argv[0]);
-    else if (to && !t)
-        wsl_cli_error(cli, "switch", "no target is named \"%s\"", to);
-    else
-        rc = -1;
-    struct wsl_switch_opts o = {repo, st, rev, app, t, rollback, 0, progress, cli};
-    if (rc < 0)
+    struct wsl_cli_app c;
+    rc = wsl_cli_open_app("switch", cli, argv, nargs, state, to, &c);
+    struct wsl_switch_opts o = {c.repo, c.st, c.rev, c.app, c.to, rollback, 0,
+                                wsl_cli_progress, cli};
+    if (rc == 0)
         rc = do_switch(cli, &o);
-    wsl_cli_close_repo(repo, st);
+    wsl_cli_close_repo(c.repo, c.st);
     return rc;
 }
 

@@ -30,19 +30,6 @@ struct drill {
     json_t *steps, *at;         /* ms since t0, and ms since the epoch */
 };
 
-static void say(const struct drill *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const struct drill *d, const char *fmt, ...)
-{
-    if (!d->o->progress)
-        return;
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    d->o->progress(d->o->ctx, line);
-}
-
 static int64_t wall_ms(void)
 {
     struct timespec ts;
@@ -54,7 +41,7 @@ static void step(struct drill *d, const char *name, int64_t mono)
 {
     json_object_set_new(d->steps, name, json_integer(mono - d->t0));
     json_object_set_new(d->at, name, json_integer(d->wall0 + (mono - d->t0)));
-    say(d, "  %-10s %7.3f s", name, (double)(mono - d->t0) / 1000.0);
+    wsl_fo_say(d->o->progress, d->o->ctx, "  %-10s %7.3f s", name, (double)(mono - d->t0) / 1000.0);
 }
 
 static void sleep_ms(int64_t ms)
@@ -215,7 +202,7 @@ static int detect(struct drill *d, struct wsl_err *err)
         bool ok = wsl_probe_route(d->app, &d->eps[0], why, sizeof why);
         if (wsl_probe_count(&count, ok, p) < 0) {
             step(d, "detected", wsl_monotonic_ms());
-            say(d, "  (%s)", why);
+            wsl_fo_say(d->o->progress, d->o->ctx, "  (%s)", why);
             return monitor_record(d, "monitor.down", why);
         }
     }
@@ -274,7 +261,8 @@ static int fail_over(struct drill *d, struct wsl_err *err)
 /* Restore the primary (apply it again from git) and fail back to it. */
 static int restore(struct drill *d, json_t *report, struct wsl_err *err)
 {
-    say(d, "restoring %s at %s", d->app->metadata.name, d->app->primary->metadata.name);
+    wsl_fo_say(d->o->progress, d->o->ctx, "restoring %s at %s",
+               d->app->metadata.name, d->app->primary->metadata.name);
     struct wsl_fo f = failover_of(d, d->o->to, d->app->primary, "failback");
     struct wsl_fo_result res;
     wsl_client_watch(d->client, 0);
@@ -359,7 +347,8 @@ static int setup(struct drill *d, struct wsl_err *err)
 /* Take the primary out, detect, fail over, measure. */
 static int run(struct drill *d, struct wsl_err *err)
 {
-    say(d, "taking %s out at %s", d->app->metadata.name, d->app->primary->metadata.name);
+    wsl_fo_say(d->o->progress, d->o->ctx, "taking %s out at %s",
+               d->app->metadata.name, d->app->primary->metadata.name);
     int rc = with_conn(d->app->primary, d->app, take_out, NULL, err);
     if (rc)
         return rc;

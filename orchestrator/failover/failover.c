@@ -5,6 +5,8 @@
 #include "orchestrator/failover/probe.h"
 #include "orchestrator/reconcile/reconcile.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -151,4 +153,16 @@ int wsl_failover_deploy(const struct wsl_fo *f, const struct wsl_target *t, long
                         struct wsl_err *err)
 {
     return reconcile_at(f, t, health_ms, err);
+}
+
+void wsl_fo_say(void (*progress)(void *ctx, const char *line), void *ctx, const char *fmt, ...)
+{
+    if (!progress)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    progress(ctx, line);
 }

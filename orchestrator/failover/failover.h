@@ -50,6 +50,10 @@ int wsl_failover_run(const struct wsl_fo *f, struct wsl_fo_result *res, struct w
  * app are used. */
 int wsl_failover_dns(const struct wsl_fo *f, struct wsl_err *err);
 
+/* Format a line for a command's progress callback (NULL: nothing). */
+void wsl_fo_say(void (*progress)(void *ctx, const char *line), void *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Reconcile f->app at target t alone (plan, apply; with health_ms > 0 wait that long for
  * the driver's ready and the route's answer). */
 int wsl_failover_deploy(const struct wsl_fo *f, const struct wsl_target *t, long health_ms,

@@ -19,19 +19,6 @@ struct sw {
     int64_t stopped;      /* monotonic: the application was stopped for the copy */
 };
 
-static void say(const struct sw *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const struct sw *s, const char *fmt, ...)
-{
-    if (!s->o->progress)
-        return;
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    s->o->progress(s->o->ctx, line);
-}
-
 /* The names of a's volume resources, each once. */
 static json_t *volume_ids(const struct wsl_app *a)
 {
@@ -88,7 +75,8 @@ static int copy_volumes(struct sw *s, const struct wsl_fo *f, json_t *ids, struc
     if (rc == 0 && to.d->take_out)
         rc = to.d->take_out(to.c, f->app, err);
     if (rc == 0 && from.d->take_out) {
-        say(s, "stopping %s at %s and %s for the copy", f->app->metadata.name,
+        wsl_fo_say(s->o->progress, s->o->ctx, "stopping %s at %s and %s for the copy",
+                   f->app->metadata.name,
             f->from->metadata.name, f->to->metadata.name);
         rc = from.d->take_out(from.c, f->app, err);
         s->stopped = wsl_monotonic_ms();
@@ -101,7 +89,7 @@ static int copy_volumes(struct sw *s, const struct wsl_fo *f, json_t *ids, struc
         if (rc == 0)
             rc = to.d->volume_import(to.c, f->app, id, &tar, err);
         if (rc == 0) {
-            say(s, "copied volume %s: %zu bytes", id, tar.len);
+            wsl_fo_say(s->o->progress, s->o->ctx, "copied volume %s: %zu bytes", id, tar.len);
             json_array_append_new(s->volumes, json_pack("{s:s, s:I}", "id", id, "bytes",
                                                         (json_int_t)tar.len));
         }
@@ -123,7 +111,8 @@ static int prepare(const struct wsl_fo *f, void *ctx, struct wsl_err *err)
     json_t *ids = volume_ids(f->app);
     int rc = 0;
     if (json_object_size(ids)) {
-        say(s, "deploying %s at %s", f->app->metadata.name, f->to->metadata.name);
+        wsl_fo_say(s->o->progress, s->o->ctx, "deploying %s at %s",
+                   f->app->metadata.name, f->to->metadata.name);
         rc = wsl_failover_deploy(f, f->to, 0, err);
         if (rc == 0)
             rc = copy_volumes(s, f, ids, err);
@@ -189,7 +178,8 @@ int wsl_switch_run(const struct wsl_switch_opts *o, json_t **result, struct wsl_
                        o->rollback ? "rollback" : "switch", o->rollback ? "rollback" : "planned",
                        0, prepare, &s};
     struct wsl_fo_result res;
-    say(&s, "switching %s from %s to %s", o->app->metadata.name, rt.active->metadata.name,
+    wsl_fo_say(o->progress, o->ctx, "switching %s from %s to %s",
+               o->app->metadata.name, rt.active->metadata.name,
         to->metadata.name);
     rc = wsl_failover_run(&f, &res, err);
     json_t *r = json_pack("{s:s, s:s, s:o, s:b}", "from", rt.active->metadata.name, "to",
