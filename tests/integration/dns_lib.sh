@@ -1,6 +1,7 @@
-# Sourced by the DNS driver tests (dns_apply.sh, dns_powerdns.sh) after lib.sh: the
-# hosting side they share — two Docker Targets at 127.0.30.1 and 127.0.30.2 — an
-# application with a route and a DNS target, and the Docker cleanup.
+# Sourced after lib.sh by the tests with Docker targets and DNS (dns_apply.sh,
+# dns_powerdns.sh, drill.sh, serve_failover.sh, switch.sh, k8s_failover.sh) and by
+# tests/bench/failover.sh: two Docker Targets at 127.0.30.1 and 127.0.30.2, the Knot
+# Target, applications with a route and a DNS target, and the Docker cleanup.
 
 # docker_targets A B FIRST_PORT: Targets A and B, 50 host ports each from FIRST_PORT.
 docker_targets() {

@@ -12,11 +12,7 @@
 . "$ROOT/tests/env/lib.sh"
 . "$(dirname "$0")/dns_lib.sh"
 env_require docker
-prog=$ROOT/build/asan/tests/integration/take_out
-if [ ! -x "$prog" ]; then
-    fail "$prog is not built (make test builds tests/integration/*.c; see the Makefile)"
-    exit 1
-fi
+need_prog take_out
 work=$(mktemp -d)
 ta="dkra-$$" tb="dkrb-$$" tc="dkrc-$$"
 rport=$((18000 + $$ % 900)) # the route's service port: the fixed host port
@@ -81,12 +77,10 @@ check "the new container answers on the same fixed port at both Targets" \
     bash -c 'answers "127.0.30.1:$1" && answers "127.0.30.2:$1" && ! docker inspect "$2-portal-web-0-next" >/dev/null 2>&1' _ "$rport" "$ta"
 
 # --- take_out (a drill) and the apply that undoes it -------------------------------------
-"$prog" "$repo" "$ta" portal 2>"$work/take_out.err"
-rc=$?
-[ "$rc" = 0 ] || sed 's/^/# /' "$work/take_out.err"
+run_take_out "$repo" "$ta" portal
 check "take_out stops every container of the application at that Target and removes none" \
     bash -c '[ "$1" = 0 ] && [ "$(docker ps -aq --filter label=wissel.dev/target=$2 | wc -l)" = 2 ] &&
-             [ -z "$(docker ps -q --filter label=wissel.dev/target=$2)" ]' _ "$rc" "$ta"
+             [ -z "$(docker ps -q --filter label=wissel.dev/target=$2)" ]' _ "$RC" "$ta"
 check "... the route no longer answers there, and still does at the other Target" \
     bash -c '! answers "127.0.30.1:$1" && answers "127.0.30.2:$1" &&
              [ "$(docker ps -q --filter label=wissel.dev/target=$2 | wc -l)" = 2 ]' _ "$rport" "$tb"

@@ -57,8 +57,8 @@ printf '%s\n' "$OUT" >"$work/r.json"
 [ "$RC" = 0 ] || printf "# %s\n" "$ERR" | tail -12
 check "the drill passes against an objective of 20 s" [ "$RC" = 0 ]
 jq() { /usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$work/r.json" "$1"; }
-check "the report has every step, in order" \
-    bash -c '[ "$(/usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1]))[\"steps\"]; k=[\"taken_out\",\"detected\",\"healthy\",\"dns\",\"recovered\"]; print(all(x in s for x in k) and [s[x] for x in k]==sorted(s[x] for x in k))" "$1")" = True ]' _ "$work/r.json"
+check "the report has every step, in order (the client may see the new answer before the DNS step's own end is stamped)" \
+    bash -c '[ "$(/usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1]))[\"steps\"]; k=[\"taken_out\",\"detected\",\"healthy\",\"dns\"]; print(all(x in s for x in k+[\"recovered\"]) and [s[x] for x in k]==sorted(s[x] for x in k) and s[\"recovered\"] >= s[\"healthy\"])" "$1")" = True ]' _ "$work/r.json"
 check "detection took about failures x interval (2.5-4.5 s)" \
     [ "$(jq '2500 <= r["steps"]["detected"] <= 4500')" = True ]
 taken=$(jq 'r["at"]["taken_out"]') recovered=$(jq 'r["at"]["recovered"]')

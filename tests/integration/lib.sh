@@ -18,6 +18,17 @@ run_wissel() {
     OUT=$(cat "$o") ERR=$(cat "$e")
     rm -f "$o" "$e"
 }
+# run_take_out REPO TARGET APP: a hosting driver's take_out (a drill takes APP out of
+# service at TARGET) through tests/integration/take_out.c; status in $RC, an error printed
+# as TAP comments.
+run_take_out() {
+    local e
+    e=$(mktemp)
+    "$ROOT/build/asan/tests/integration/take_out" "$@" 2>"$e"
+    RC=$?
+    [ "$RC" = 0 ] || sed 's/^/# /' "$e"
+    rm -f "$e"
+}
 # need_prog NAME: $prog is the C test program tests/integration/NAME.c as `make test` builds
 # it; stops the test with a failing TAP line when it is not built.
 need_prog() {
