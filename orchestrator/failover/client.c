@@ -8,7 +8,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define MAX_EPS 8
 
@@ -108,11 +107,7 @@ static void *run(void *arg)
         char why[512] = "";
         int i = look(cl, why, sizeof why);
         record(cl, i, start, why);
-        int64_t left = WSL_CLIENT_PERIOD_MS - (wsl_monotonic_ms() - start);
-        if (left > 0) {
-            struct timespec ts = {0, left * 1000000L};
-            nanosleep(&ts, NULL);
-        }
+        wsl_sleep_ms(WSL_CLIENT_PERIOD_MS - (long)(wsl_monotonic_ms() - start));
     }
     return NULL;
 }

@@ -44,14 +44,6 @@ static void step(struct drill *d, const char *name, int64_t mono)
     wsl_fo_say(d->o->progress, d->o->ctx, "  %-10s %7.3f s", name, (double)(mono - d->t0) / 1000.0);
 }
 
-static void sleep_ms(int64_t ms)
-{
-    if (ms <= 0)
-        return;
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Open t's driver and ask something of it through fn. */
 static int with_conn(const struct wsl_target *t, const struct wsl_app *a,
                      int (*fn)(const struct wsl_driver *, struct wsl_conn *,
@@ -198,7 +190,7 @@ static int detect(struct drill *d, struct wsl_err *err)
     /* the monitor probed just before the outage: its next probe is an interval later */
     for (int64_t next = d->t0 + p->interval_ms; wsl_monotonic_ms() < deadline;
          next += p->interval_ms) {
-        sleep_ms(next - wsl_monotonic_ms());
+        wsl_sleep_ms(next - wsl_monotonic_ms());
         bool ok = wsl_probe_route(d->app, &d->eps[0], why, sizeof why);
         if (wsl_probe_count(&count, ok, p) < 0) {
             step(d, "detected", wsl_monotonic_ms());
@@ -220,7 +212,7 @@ static int64_t wait_good(struct drill *d, int64_t limit_ms)
         wsl_client_seen(d->client, &s);
         if (s.good_at)
             return s.good_at;
-        sleep_ms(WSL_CLIENT_PERIOD_MS / 2);
+        wsl_sleep_ms(WSL_CLIENT_PERIOD_MS / 2);
     } while (wsl_monotonic_ms() < deadline);
     return 0;
 }

@@ -8,7 +8,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #define LOCK_WAIT_MS 30000
 #define ROUTE_POLL_MS 250
@@ -32,12 +31,6 @@ static int journal(const struct wsl_fo *f, const char *type, json_t *rec)
     return rc;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Poll the route at it's target until it answers, up to deadline (monotonic ms). */
 static int wait_route(struct wsl_placement_item *it, int64_t deadline, struct wsl_err *err)
 {
@@ -48,7 +41,7 @@ static int wait_route(struct wsl_placement_item *it, int64_t deadline, struct ws
             return 0;
         if (wsl_monotonic_ms() + ROUTE_POLL_MS > deadline)
             break;
-        sleep_ms(ROUTE_POLL_MS);
+        wsl_sleep_ms(ROUTE_POLL_MS);
     }
     return wsl_err_set(err, WSL_E_TIMEOUT, "%s at %s does not answer: %s",
                        it->app->metadata.name, it->target->metadata.name, why);
