@@ -223,6 +223,13 @@ struct wsl_driver {
 
 /* The drivers compiled in (providers/registry.c); NULL when none has that name. */
 const struct wsl_driver *wsl_driver_find(const char *name);
+/* The driver of target t; NULL with err set (WSL_E_NOTFOUND, with a hint) when this build
+ * has none for its provider. */
+const struct wsl_driver *wsl_driver_of(const struct wsl_target *t, struct wsl_err *err);
+/* t's driver and a new connection to t. Returns 0 with *d and *c set (close *c with
+ * (*d)->close), or wsl_driver_of's or the driver's open() error (*c NULL). */
+int wsl_driver_open(const struct wsl_target *t, const struct wsl_driver **d,
+                    struct wsl_conn **c, struct wsl_err *err);
 /* The drivers compiled in; *n receives how many. */
 const struct wsl_driver *const *wsl_drivers(size_t *n);
 /* Register an extra driver (tests: the scripted driver). Up to 8. */

@@ -40,6 +40,30 @@ const struct wsl_driver *const *wsl_drivers(size_t *n)
     return builtin;
 }
 
+const struct wsl_driver *wsl_driver_of(const struct wsl_target *t, struct wsl_err *err)
+{
+    const struct wsl_driver *d = wsl_driver_find(t->spec.provider_name);
+    if (!d) {
+        wsl_err_set(err, WSL_E_NOTFOUND, "provider \"%s\" has no driver in this version of "
+                    "wissel", t->spec.provider_name);
+        wsl_err_hint(err, "`wissel version` lists the drivers; the manifests are valid");
+    }
+    return d;
+}
+
+int wsl_driver_open(const struct wsl_target *t, const struct wsl_driver **d,
+                    struct wsl_conn **c, struct wsl_err *err)
+{
+    *c = NULL;
+    *d = wsl_driver_of(t, err);
+    if (!*d)
+        return WSL_E_NOTFOUND;
+    int rc = (*d)->open(t, c, err);
+    if (rc)
+        *c = NULL;
+    return rc;
+}
+
 const struct wsl_driver *wsl_driver_find(const char *name)
 {
     for (size_t i = 0; i < nextra; i++) {

@@ -21,19 +21,15 @@ static const char *health_names[] = {"ready", "progressing", "failed"};
 static const char *live_health(const struct wsl_app *a, const struct wsl_target *t,
                                struct wsl_health *h)
 {
-    const struct wsl_driver *d = wsl_driver_find(t->spec.provider_name);
-    struct wsl_conn *c = NULL;
+    const struct wsl_driver *d;
+    struct wsl_conn *c;
     struct wsl_err err = {0};
     memset(h, 0, sizeof *h);
-    if (!d) {
-        snprintf(h->reason, sizeof h->reason, "no driver for %s", t->spec.provider_name);
-        return "unknown";
-    }
-    int rc = d->open(t, &c, &err);
-    if (rc == 0)
+    int rc = wsl_driver_open(t, &d, &c, &err);
+    if (rc == 0) {
         rc = d->health(c, a, h, &err);
-    if (c)
         d->close(c);
+    }
     if (rc) {
         snprintf(h->reason, sizeof h->reason, "%s", err.msg);
         return "unknown";

@@ -41,7 +41,8 @@ static void step(struct drill *d, const char *name, int64_t mono)
 {
     json_object_set_new(d->steps, name, json_integer(mono - d->t0));
     json_object_set_new(d->at, name, json_integer(d->wall0 + (mono - d->t0)));
-    wsl_fo_say(d->o->progress, d->o->ctx, "  %-10s %7.3f s", name, (double)(mono - d->t0) / 1000.0);
+    wsl_fo_say(d->o->progress, d->o->ctx, "  %-10s %7.3f s", name,
+               (double)(mono - d->t0) / 1000.0);
 }
 
 /* Open t's driver and ask something of it through fn. */
@@ -50,16 +51,13 @@ static int with_conn(const struct wsl_target *t, const struct wsl_app *a,
                                const struct wsl_app *, void *, struct wsl_err *),
                      void *arg, struct wsl_err *err)
 {
-    const struct wsl_driver *drv = wsl_driver_find(t->spec.provider_name);
-    struct wsl_conn *c = NULL;
-    if (!drv)
-        return wsl_err_set(err, WSL_E_NOTFOUND, "provider \"%s\" has no driver",
-                           t->spec.provider_name);
-    int rc = drv->open(t, &c, err);
-    if (rc == 0)
+    const struct wsl_driver *drv;
+    struct wsl_conn *c;
+    int rc = wsl_driver_open(t, &drv, &c, err);
+    if (rc == 0) {
         rc = fn(drv, c, a, arg, err);
-    if (c)
         drv->close(c);
+    }
     if (rc)
         wsl_err_prefix(err, "%s at %s", a->metadata.name, t->metadata.name);
     return rc;
@@ -325,12 +323,8 @@ static int setup(struct drill *d, struct wsl_err *err)
     int rc = with_conn(a->primary, a, get_endpoint, &d->eps[0], err);
     if (rc == 0)
         rc = with_conn(d->o->to, a, get_endpoint, &d->eps[1], err);
-    d->dns_d = wsl_driver_find(a->dns_target->spec.provider_name);
-    if (rc == 0 && !d->dns_d)
-        rc = wsl_err_set(err, WSL_E_NOTFOUND, "provider \"%s\" has no driver",
-                         a->dns_target->spec.provider_name);
     if (rc == 0)
-        rc = d->dns_d->open(a->dns_target, &d->dns_c, err);
+        rc = wsl_driver_open(a->dns_target, &d->dns_d, &d->dns_c, err);
     if (rc == 0)
         d->client = wsl_client_start(a, d->dns_d, d->dns_c, d->eps, 2);
     return rc;

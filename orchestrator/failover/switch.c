@@ -38,16 +38,6 @@ struct side {
     struct wsl_conn *c;
 };
 
-static int side_open(const struct wsl_target *t, struct side *s, struct wsl_err *err)
-{
-    s->c = NULL;
-    s->d = wsl_driver_find(t->spec.provider_name);
-    if (!s->d)
-        return wsl_err_set(err, WSL_E_NOTFOUND, "provider \"%s\" has no driver",
-                           t->spec.provider_name);
-    return s->d->open(t, &s->c, err);
-}
-
 static void side_close(struct side *s)
 {
     if (s->c)
@@ -66,10 +56,10 @@ static int can_copy(const struct side *from, const struct side *to, struct wsl_e
 /* Stop a at both ends, then copy each volume from -> to. */
 static int copy_volumes(struct sw *s, const struct wsl_fo *f, json_t *ids, struct wsl_err *err)
 {
-    struct side from, to;
-    int rc = side_open(f->from, &from, err);
+    struct side from = {0}, to = {0};
+    int rc = wsl_driver_open(f->from, &from.d, &from.c, err);
     if (rc == 0)
-        rc = side_open(f->to, &to, err);
+        rc = wsl_driver_open(f->to, &to.d, &to.c, err);
     if (rc == 0)
         rc = can_copy(&from, &to, err);
     if (rc == 0 && to.d->take_out)

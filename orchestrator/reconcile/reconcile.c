@@ -233,14 +233,9 @@ static int plan_item(struct wsl_reconcile *r, struct wsl_placement_item *it,
                      const struct wsl_rc_opts *o)
 {
     wsl_err_clear(&it->err);
-    const char *provider = it->target->spec.provider_name;
-    it->driver = wsl_driver_find(provider);
-    if (!it->driver) {
-        wsl_err_set(&it->err, WSL_E_NOTFOUND,
-                    "provider \"%s\" has no driver in this version of wissel", provider);
-        wsl_err_hint(&it->err, "`wissel version` lists the drivers; the manifests are valid");
+    it->driver = wsl_driver_of(it->target, &it->err);
+    if (!it->driver)
         return WSL_E_NOTFOUND;
-    }
     for (struct wsl_placement_item *p = r->v; o->lock && p < it && !it->lock; p++) {
         if (p->target == it->target)
             it->lock = p->lock; /* one process takes a target's lock once */

@@ -74,11 +74,11 @@ static bool deployed(const struct wsl_app *a, const struct wsl_runtime *rt, size
 
 static bool probe(const struct wsl_app *a, const struct wsl_target *t, char *why, size_t n)
 {
-    const struct wsl_driver *d = wsl_driver_find(t->spec.provider_name);
-    struct wsl_conn *c = NULL;
+    const struct wsl_driver *d;
+    struct wsl_conn *c;
     struct wsl_err err = {0};
-    if (!d || d->open(t, &c, &err) != 0) {
-        snprintf(why, n, "cannot reach %s: %s", t->metadata.name, d ? err.msg : "no driver");
+    if (wsl_driver_open(t, &d, &c, &err) != 0) {
+        snprintf(why, n, "cannot reach %s: %s", t->metadata.name, err.msg);
         return false;
     }
     struct wsl_endpoint e;
