@@ -51,7 +51,7 @@ static int write_report(const json_t *r, struct wsl_cli *cli, struct wsl_err *er
 static bool succeeded(const json_t *r)
 {
     const json_t *rs = json_object_get(r, "restore");
-    return json_is_true(json_object_get(r, "passed")) &&
+    return json_is_true(json_object_get(r, "passed")) && !json_object_get(r, "journal_error") &&
            (!rs || json_is_true(json_object_get(rs, "ok")));
 }
 

@@ -158,23 +158,16 @@ void wsl_drill_describe(const struct wsl_drill_opts *o, struct wsl_buf *out)
 
 /* --- the run ------------------------------------------------------------------------------ */
 
-static int journal(struct drill *d, json_t *rec)
+static int journal(struct drill *d, json_t *rec, struct wsl_err *err)
 {
     json_object_set_new(rec, "app", json_string(d->app->metadata.name));
     json_object_set_new(rec, "to", json_string(d->o->to->metadata.name));
     if (d->o->revision && *d->o->revision)
         json_object_set_new(rec, "revision", json_string(d->o->revision));
-    int rc = wsl_state_append(d->o->st, rec, NULL, NULL);
+    int rc = wsl_state_append(d->o->st, rec, NULL, err);
     json_decref(rec);
-    return rc;
-}
-
-static int monitor_record(struct drill *d, const char *type, const char *why)
-{
-    json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "type", type, "app", d->app->metadata.name,
-                            "target", d->app->primary->metadata.name, "reason", why);
-    int rc = wsl_state_append(d->o->st, rec, NULL, NULL);
-    json_decref(rec);
+    if (rc)
+        wsl_err_prefix(err, "the journal refused the drill's record");
     return rc;
 }
 
@@ -193,7 +186,7 @@ static int detect(struct drill *d, struct wsl_err *err)
         if (wsl_probe_count(&count, ok, p) < 0) {
             step(d, "detected", wsl_monotonic_ms());
             wsl_fo_say(d->o->progress, d->o->ctx, "  (%s)", why);
-            return monitor_record(d, "monitor.down", why);
+            return wsl_runtime_verdict(d->o->st, d->app, d->app->primary, true, why, err);
         }
     }
     return wsl_err_set(err, WSL_E_TIMEOUT, "%s at %s still answers after being taken out: "
@@ -259,7 +252,8 @@ static int restore(struct drill *d, json_t *report, struct wsl_err *err)
     int64_t t = wsl_monotonic_ms();
     int rc = wsl_failover_run(&f, &res, err);
     if (rc == 0)
-        rc = monitor_record(d, "monitor.up", "restored after a drill");
+        rc = wsl_runtime_verdict(d->o->st, d->app, d->app->primary, false,
+                                 "restored after a drill", err);
     int64_t good = rc == 0 ? wait_good(d, recover_limit(d)) : 0;
     if (rc == 0 && !good)
         rc = wsl_err_set(err, WSL_E_TIMEOUT, "the primary was restored but no good answer "
@@ -345,7 +339,9 @@ static int run(struct drill *d, struct wsl_err *err)
     return rc;
 }
 
-static void end_record(struct drill *d, const json_t *r)
+/* drill.end: the evidence `wissel report` and the policies read. When the journal refuses
+ * it, the report says so (journal_error) and the drill does not count as passed there. */
+static void end_record(struct drill *d, json_t *r)
 {
     json_t *rec = json_pack("{s:s}", "type", "drill.end");
     const char *keys[] = {"passed", "recovery_ms", "objective_ms", "steps", "client",
@@ -355,7 +351,11 @@ static void end_record(struct drill *d, const json_t *r)
         if (v)
             json_object_set(rec, keys[i], v);
     }
-    journal(d, rec);
+    struct wsl_err err = {0};
+    if (journal(d, rec, &err) != 0) {
+        wsl_fo_say(d->o->progress, d->o->ctx, "%s", err.msg);
+        json_object_set_new(r, "journal_error", json_string(err.msg));
+    }
 }
 
 static void drill_free(struct drill *d)
@@ -384,9 +384,10 @@ int wsl_drill_run(const struct wsl_drill_opts *o, json_t **report, struct wsl_er
     d.t0 = wsl_monotonic_ms();
     d.wall0 = wall_ms();
     json_t *r = report_new(&d);
-    journal(&d, json_pack("{s:s, s:s}", "type", "drill.start", "from",
-                          o->app->primary->metadata.name));
-    rc = run(&d, err);
+    rc = journal(&d, json_pack("{s:s, s:s}", "type", "drill.start", "from",
+                               o->app->primary->metadata.name), err);
+    if (rc == 0) /* nothing is taken out unless the journal keeps the drill */
+        rc = run(&d, err);
     bool taken = json_object_get(d.steps, "taken_out") != NULL;
     report_end(&d, r, rc, err);
     if (taken && o->restore) {
@@ -466,6 +467,8 @@ void wsl_drill_markdown(const json_t *r, struct wsl_buf *b)
     md_client(b, json_object_get(r, "client"));
     if (*str(r, "error"))
         wsl_buf_printf(b, "\nError: %s\n", str(r, "error"));
+    if (*str(r, "journal_error"))
+        wsl_buf_printf(b, "\nNot kept in the journal: %s\n", str(r, "journal_error"));
     const json_t *rs = json_object_get(r, "restore");
     if (json_is_true(json_object_get(rs, "ok")))
         wsl_buf_printf(b, "\nRestored: the primary serves again through DNS after %.3f s.\n",

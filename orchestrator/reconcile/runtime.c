@@ -83,3 +83,17 @@ int wsl_runtime_read(struct wsl_state *st, const struct wsl_app *a, struct wsl_r
         wsl_err_prefix(err, "the failover state of %s", a->metadata.name);
     return rc;
 }
+
+int wsl_runtime_verdict(struct wsl_state *st, const struct wsl_app *a,
+                        const struct wsl_target *t, bool down, const char *why,
+                        struct wsl_err *err)
+{
+    json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "type", down ? "monitor.down" : "monitor.up",
+                            "app", a->metadata.name, "target", t->metadata.name, "reason", why);
+    int rc = wsl_state_append(st, rec, NULL, err);
+    json_decref(rec);
+    if (rc)
+        wsl_err_prefix(err, "journaling the verdict on %s at %s", a->metadata.name,
+                       t->metadata.name);
+    return rc;
+}

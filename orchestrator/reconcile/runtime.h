@@ -41,4 +41,9 @@ int wsl_rt_index(const struct wsl_app *a, const char *t);
 int wsl_runtime_read(struct wsl_state *st, const struct wsl_app *a, struct wsl_runtime *out,
                      struct wsl_err *err);
 
+/* Journal the monitor's verdict on placement t of a: monitor.down or monitor.up, with why. */
+int wsl_runtime_verdict(struct wsl_state *st, const struct wsl_app *a,
+                        const struct wsl_target *t, bool down, const char *why,
+                        struct wsl_err *err);
+
 #endif

@@ -87,19 +87,16 @@ static bool probe(const struct wsl_app *a, const struct wsl_target *t, char *why
     return ok;
 }
 
-static void verdict(struct wsl_monitor *m, struct wsl_state *st, const struct wsl_app *a,
-                    const struct wsl_target *t, bool down, bool journaled_down, const char *why)
+static void verdict(struct wsl_state *st, const struct wsl_app *a, const struct wsl_target *t,
+                    bool down, bool journaled_down, const char *why)
 {
     wsl_log(down ? WSL_LOG_WARN : WSL_LOG_INFO, "monitor", down ? "placement down" : "placement up",
             "app", a->metadata.name, "target", t->metadata.name, "reason", why, NULL);
     if (down == journaled_down)
         return; /* the journal says so already (a restart) */
-    json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "type", down ? "monitor.down" : "monitor.up",
-                            "app", a->metadata.name, "target", t->metadata.name, "reason", why);
     struct wsl_err err = {0};
-    if (wsl_state_append(st, rec, NULL, &err) != 0)
+    if (wsl_runtime_verdict(st, a, t, down, why, &err) != 0)
         wsl_log(WSL_LOG_ERROR, "monitor", "the journal refused a verdict", "reason", err.msg, NULL);
-    json_decref(rec);
 }
 
 /* Probe a's placements that are due. Returns true when a verdict changed. */
@@ -118,7 +115,7 @@ static bool probe_app(struct wsl_monitor *m, struct wsl_state *st, const struct 
         bool ok = probe(a, t, why, sizeof why);
         int v = wsl_probe_count(&w->count, ok, p);
         if (v)
-            verdict(m, st, a, t, v < 0, rt->down[i], ok ? "probes answer again" : why);
+            verdict(st, a, t, v < 0, rt->down[i], ok ? "probes answer again" : why);
         changed |= v != 0;
         wsl_status_probe(m->status, a->metadata.name, t->metadata.name, w->count.known,
                          !w->count.down, ok ? NULL : why);
