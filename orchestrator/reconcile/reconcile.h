@@ -2,11 +2,13 @@
  * reconcile.h — one pass over a repository: load, check policy, plan every placement,
  * and apply under the target's lock with every step in the journal.
  *
- * `wissel plan` and `wissel apply` are thin over this, and `wissel serve` will run it on
+ * `wissel plan` and `wissel apply` are thin over this, and `wissel serve` runs it on
  * every new revision. A placement is one (application, target) pair: the primary, and the
- * standbys unless the mode is cold (a cold standby is deployed only on failover); and,
+ * standbys unless the mode is cold (a cold standby only once a failover brings it up); and,
  * for an application with a route and a `dns` target, its route host at that DNS target,
- * pointing at the primary's endpoint (warm, cold) or every placement's (active-active).
+ * pointing at the active placement's endpoint (warm, cold: the primary unless a failover
+ * moved it) or at every placement the monitor does not hold down (active-active). What
+ * failover changed is read from the journal (runtime.h).
  */
 #ifndef WSL_RECONCILE_H
 #define WSL_RECONCILE_H
