@@ -195,14 +195,16 @@ int dk_call(struct wsl_conn *c, const char *method, const char *path, const json
 }
 
 int dk_raw(struct wsl_conn *c, const char *method, const char *path, const void *body,
-           size_t len, const char *content_type, long timeout_ms, struct wsl_http_resp *resp,
-           struct wsl_err *err)
+           size_t len, const char *content_type, long timeout_ms, size_t max_bytes,
+           struct wsl_http_resp *resp, struct wsl_err *err)
 {
     struct wsl_http_opts o = c->opts;
     if (timeout_ms > 0) {
         o.timeout_ms = timeout_ms;
         o.total_timeout_ms = timeout_ms;
     }
+    if (max_bytes)
+        o.max_response_bytes = max_bytes;
     struct wsl_http *h = wsl_http_new(&o, err);
     if (!h)
         return WSL_E_INVALID;

@@ -68,7 +68,8 @@ static int ensure_image(struct wsl_conn *c, const char *image, struct wsl_err *e
     wsl_buf_puts(&path, "/images/create?fromImage=");
     wsl_buf_put_urlencoded(&path, image);
     struct wsl_http_resp resp = WSL_HTTP_RESP_INIT;
-    rc = dk_raw(c, "POST", wsl_buf_str(&path), NULL, 0, NULL, PULL_TIMEOUT_MS, &resp, err);
+    rc = dk_raw(c, "POST", wsl_buf_str(&path), NULL, 0, NULL, PULL_TIMEOUT_MS, 0, &resp,
+                err);
     const char *e = rc == 0 ? strstr(wsl_buf_str(&resp.body), "\"error\"") : NULL;
     if (e) { /* the stream's last message says why */
         json_t *j = NULL;
@@ -469,7 +470,7 @@ static int upload_files(struct wsl_conn *c, const char *id, const json_t *files,
     wsl_buf_printf(&path, "/containers/%s/archive?path=/", id);
     struct wsl_http_resp resp = WSL_HTTP_RESP_INIT;
     if (rc == 0)
-        rc = dk_raw(c, "PUT", wsl_buf_str(&path), tar.data, tar.len, "application/x-tar", 0,
+        rc = dk_raw(c, "PUT", wsl_buf_str(&path), tar.data, tar.len, "application/x-tar", 0, 0,
                     &resp, err);
     if (rc)
         wsl_err_prefix(err, "copying the files into %s", id);

@@ -58,10 +58,11 @@ void dk_conn_close(struct wsl_conn *c);
  * network failure the error names the engine. *status as for wsl_http_json. */
 int dk_call(struct wsl_conn *c, const char *method, const char *path, const json_t *body,
             json_t **out, long *status, struct wsl_err *err);
-/* A raw call (archives, pull streams) with its own time limit (0: the default). */
+/* A raw call (archives, pull streams) with its own time limit and largest answer (0: the
+ * defaults; an answer over max_bytes fails with WSL_E_LIMIT). */
 int dk_raw(struct wsl_conn *c, const char *method, const char *path, const void *body,
-           size_t len, const char *content_type, long timeout_ms, struct wsl_http_resp *resp,
-           struct wsl_err *err);
+           size_t len, const char *content_type, long timeout_ms, size_t max_bytes,
+           struct wsl_http_resp *resp, struct wsl_err *err);
 /* The filters query value for labels (URL-encoded JSON) into out. */
 void dk_label_filter(struct wsl_buf *out, const char *target, const char *app);
 /* The name of the container of a list call's entry, without its leading '/'; NULL none. */

@@ -54,7 +54,6 @@ struct vcopy {
     char volume[256];
     char helper[300];
     char cid[128];          /* the helper's id; "" while there is none */
-    struct wsl_http *http;  /* for the archives: their own size and time limits */
 };
 
 /* --- the volume ------------------------------------------------------------------------ */
@@ -253,36 +252,23 @@ static void helper_remove(struct vcopy *v)
 
 /* --- archives ------------------------------------------------------------------------ */
 
-static int archive_client(struct vcopy *v, struct wsl_err *err)
-{
-    struct wsl_http_opts o = v->c->opts;
-    o.timeout_ms = ARCHIVE_MS;
-    o.total_timeout_ms = ARCHIVE_MS;
-    o.max_response_bytes = WSL_VOLUME_COPY_MAX;
-    v->http = wsl_http_new(&o, err);
-    return v->http ? 0 : WSL_E_INVALID;
-}
-
 /* GET the helper's archive of path at into out, or PUT body there. */
 static int archive(struct vcopy *v, const char *at, const struct wsl_buf *body,
                    struct wsl_buf *out, struct wsl_err *err)
 {
-    struct wsl_buf url = WSL_BUF_INIT;
-    wsl_buf_printf(&url, "%s/containers/%s/archive?path=", DK_API, v->cid);
-    wsl_buf_put_urlencoded(&url, at);
-    struct wsl_http_req req = {.method = body ? "PUT" : "GET", .url = wsl_buf_str(&url),
-                               .body = body ? body->data : NULL, .body_len = body ? body->len : 0,
-                               .content_type = body ? "application/x-tar" : NULL};
+    struct wsl_buf path = WSL_BUF_INIT;
+    wsl_buf_printf(&path, "/containers/%s/archive?path=", v->cid);
+    wsl_buf_put_urlencoded(&path, at);
     struct wsl_http_resp resp = WSL_HTTP_RESP_INIT;
-    int rc = wsl_http_do(v->http, &req, &resp, err);
+    int rc = dk_raw(v->c, body ? "PUT" : "GET", wsl_buf_str(&path), body ? body->data : NULL,
+                    body ? body->len : 0, body ? "application/x-tar" : NULL, ARCHIVE_MS,
+                    WSL_VOLUME_COPY_MAX, &resp, err);
     if (rc == WSL_E_LIMIT) {
         wsl_err_set(err, rc, "volume %s at target %s holds more than %zu MiB (as a tar "
                     "archive): more than wissel copies", v->volume, v->target,
                     WSL_VOLUME_COPY_MAX >> 20);
         wsl_err_hint(err, "copy it by other means (a container with tar that mounts it at "
                           "both ends), or make it smaller");
-    } else if (rc == WSL_E_NET || rc == WSL_E_TIMEOUT || rc == WSL_E_TLS) {
-        wsl_err_prefix(err, "the Docker Engine at %s", v->c->where);
     }
     if (rc == 0 && out && !out->len) { /* take the body over: it may be large */
         wsl_buf_free(out);
@@ -292,7 +278,7 @@ static int archive(struct vcopy *v, const char *at, const struct wsl_buf *body,
         wsl_buf_append(out, resp.body.data, resp.body.len);
     }
     wsl_http_resp_free(&resp);
-    wsl_buf_free(&url);
+    wsl_buf_free(&path);
     return rc;
 }
 
@@ -428,15 +414,12 @@ static int copy_open(struct vcopy *v, struct wsl_conn *c, const struct wsl_app *
     snprintf(v->helper, sizeof v->helper, "%s%s", v->volume, HELPER_SUFFIX);
     if (rc == 0)
         rc = volume_check(v, err);
-    if (rc == 0)
-        rc = archive_client(v, err);
     return rc ? rc : helper_create(v, read_only, err);
 }
 
 static int copy_close(struct vcopy *v, int rc, const char *what, struct wsl_err *err)
 {
     helper_remove(v);
-    wsl_http_free(v->http);
     if (rc)
         wsl_err_prefix(err, "%s target %s", what, v->target);
     return rc;
