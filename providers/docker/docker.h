@@ -91,8 +91,18 @@ int dk_published_port(const json_t *labels, const char *port);
 
 /* --- tar.c -------------------------------------------------------------------------- */
 
+#define DK_TAR_BLOCK 512
 /* A tar archive (ustar) of files [{"path", "mode", "text" | "base64"}] into out. */
 int dk_tar(const json_t *files, struct wsl_buf *out, struct wsl_err *err);
+/* A header's checksum: its bytes with the checksum field counted as blanks. */
+unsigned dk_tar_sum(const char *header);
+struct dk_tar_entry {
+    char name[1024]; /* long names (pax, GNU) applied */
+    size_t at;       /* its header's offset */
+};
+/* The next entry of t from *off into e: 1, or 0 at the end, or -1 when t is no tar
+ * archive (a header's checksum or size is wrong). */
+int dk_tar_next(const struct wsl_buf *t, size_t *off, struct dk_tar_entry *e);
 
 /* --- health.c ----------------------------------------------------------------------- */
 

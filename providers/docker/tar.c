@@ -1,8 +1,9 @@
 /*
- * tar.c — a container's files as a tar archive (POSIX ustar), for the engine's
- * PUT /containers/{id}/archive before the container starts. Files only: the engine makes
- * the folders above them. Owner root, the file's mode, time 0 (the archive is the same
- * every time).
+ * tar.c — tar archives (POSIX ustar), the engine's format for files in containers.
+ * Writing: a container's files, for PUT /containers/{id}/archive before the container
+ * starts. Files only: the engine makes the folders above them. Owner root, the file's
+ * mode, time 0 (the archive is the same every time). Reading: the entries of an archive
+ * the engine made (volume.c), long names (GNU, pax) applied.
  */
 #include "providers/docker/docker.h"
 
@@ -13,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK 512
 
 static void octal(char *field, size_t n, unsigned long long v)
 {
@@ -41,7 +41,7 @@ static int split_path(const char *path, char name[100], char prefix[155])
 static int header(struct wsl_buf *out, const char *path, unsigned mode, size_t size,
                   struct wsl_err *err)
 {
-    char h[BLOCK];
+    char h[DK_TAR_BLOCK];
     memset(h, 0, sizeof h);
     if (split_path(path, h, h + 345) != 0)
         return wsl_err_set(err, WSL_E_INVALID, "file %s: the path is too long for an archive",
@@ -51,23 +51,19 @@ static int header(struct wsl_buf *out, const char *path, unsigned mode, size_t s
     octal(h + 116, 8, 0);
     octal(h + 124, 12, size);
     octal(h + 136, 12, 0);
-    memset(h + 148, ' ', 8);
     h[156] = '0';
     memcpy(h + 257, "ustar", 6);
     memcpy(h + 263, "00", 2);
-    unsigned sum = 0;
-    for (size_t i = 0; i < BLOCK; i++)
-        sum += (unsigned char)h[i];
-    snprintf(h + 148, 8, "%06o", sum);
-    wsl_buf_append(out, h, BLOCK);
+    snprintf(h + 148, 8, "%06o", dk_tar_sum(h));
+    wsl_buf_append(out, h, DK_TAR_BLOCK);
     return 0;
 }
 
 static void pad(struct wsl_buf *out, size_t size)
 {
-    static const char zero[BLOCK];
-    if (size % BLOCK)
-        wsl_buf_append(out, zero, BLOCK - size % BLOCK);
+    static const char zero[DK_TAR_BLOCK];
+    if (size % DK_TAR_BLOCK)
+        wsl_buf_append(out, zero, DK_TAR_BLOCK - size % DK_TAR_BLOCK);
 }
 
 int dk_tar(const json_t *files, struct wsl_buf *out, struct wsl_err *err)
@@ -104,7 +100,72 @@ int dk_tar(const json_t *files, struct wsl_buf *out, struct wsl_err *err)
         if (rc)
             return rc;
     }
-    static const char end[2 * BLOCK];
+    static const char end[2 * DK_TAR_BLOCK];
     wsl_buf_append(out, end, sizeof end);
+    return 0;
+}
+
+/* --- reading ---------------------------------------------------------------------------- */
+
+static unsigned long long octal_field(const char *f, size_t n)
+{
+    char s[16];
+    snprintf(s, sizeof s, "%.*s", (int)n, f);
+    return strtoull(s, NULL, 8);
+}
+
+unsigned dk_tar_sum(const char *h)
+{
+    unsigned s = 0;
+    for (size_t i = 0; i < DK_TAR_BLOCK; i++)
+        s += i >= 148 && i < 156 ? ' ' : (unsigned char)h[i];
+    return s;
+}
+
+/* The path record of a pax header's records (size bytes at p) into name. */
+static void pax_path(const char *p, size_t size, char *name, size_t n)
+{
+    const char *end = p + size;
+    while (p < end) {
+        char *sp;
+        unsigned long len = strtoul(p, &sp, 10);
+        if (!len || len > (size_t)(end - p) || *sp != ' ' || sp + 6 > p + len)
+            return;
+        if (!strncmp(sp + 1, "path=", 5))
+            snprintf(name, n, "%.*s", (int)(p + len - 1 - (sp + 6)), sp + 6);
+        p += len;
+    }
+}
+
+static void ustar_name(const char *h, char *name, size_t n)
+{
+    if (!memcmp(h + 257, "ustar", 6) && h[345]) /* POSIX: a prefix */
+        snprintf(name, n, "%.155s/%.100s", h + 345, h);
+    else
+        snprintf(name, n, "%.100s", h);
+}
+
+int dk_tar_next(const struct wsl_buf *t, size_t *off, struct dk_tar_entry *e)
+{
+    char longname[1024] = "";
+    while (*off + DK_TAR_BLOCK <= t->len && t->data[*off]) {
+        const char *h = t->data + *off;
+        unsigned long long sum = octal_field(h + 148, 8), size = octal_field(h + 124, 12);
+        if (sum != dk_tar_sum(h) || (h[124] & 0x80) || size > t->len - *off - DK_TAR_BLOCK)
+            return -1;
+        e->at = *off;
+        *off += DK_TAR_BLOCK + (size + DK_TAR_BLOCK - 1) / DK_TAR_BLOCK * DK_TAR_BLOCK;
+        if (h[156] == 'L')
+            snprintf(longname, sizeof longname, "%.*s", (int)size, h + DK_TAR_BLOCK);
+        else if (h[156] == 'x')
+            pax_path(h + DK_TAR_BLOCK, size, longname, sizeof longname);
+        else if (h[156] != 'g' && h[156] != 'K') {
+            if (longname[0])
+                snprintf(e->name, sizeof e->name, "%s", longname);
+            else
+                ustar_name(h, e->name, sizeof e->name);
+            return 1;
+        }
+    }
     return 0;
 }

@@ -44,7 +44,6 @@
 #define HELPER_SUFFIX "-wissel-copy"
 #define LABEL_COPY "wissel.dev/volume-copy"   /* on a helper: the volume it copies */
 #define ARCHIVE_MS (10 * 60 * 1000)           /* one archive transfer, retries included */
-#define BLOCK 512
 
 struct vcopy {
     struct wsl_conn *c;
@@ -282,79 +281,6 @@ static int archive(struct vcopy *v, const char *at, const struct wsl_buf *body,
     return rc;
 }
 
-/* --- reading tar archives ------------------------------------------------------------- */
-
-struct tar_entry {
-    char name[1024]; /* long names (pax, GNU) applied */
-    size_t at;       /* its header's offset */
-};
-
-static unsigned long long octal_field(const char *f, size_t n)
-{
-    char s[16];
-    snprintf(s, sizeof s, "%.*s", (int)n, f);
-    return strtoull(s, NULL, 8);
-}
-
-/* A header's checksum: its bytes with the checksum field as blanks. */
-static unsigned tar_sum(const char *h)
-{
-    unsigned s = 0;
-    for (size_t i = 0; i < BLOCK; i++)
-        s += i >= 148 && i < 156 ? ' ' : (unsigned char)h[i];
-    return s;
-}
-
-/* The path record of a pax header's records (size bytes at p) into name. */
-static void pax_path(const char *p, size_t size, char *name, size_t n)
-{
-    const char *end = p + size;
-    while (p < end) {
-        char *sp;
-        unsigned long len = strtoul(p, &sp, 10);
-        if (!len || len > (size_t)(end - p) || *sp != ' ' || sp + 6 > p + len)
-            return;
-        if (!strncmp(sp + 1, "path=", 5))
-            snprintf(name, n, "%.*s", (int)(p + len - 1 - (sp + 6)), sp + 6);
-        p += len;
-    }
-}
-
-static void ustar_name(const char *h, char *name, size_t n)
-{
-    if (!memcmp(h + 257, "ustar", 6) && h[345]) /* POSIX: a prefix */
-        snprintf(name, n, "%.155s/%.100s", h + 345, h);
-    else
-        snprintf(name, n, "%.100s", h);
-}
-
-/* The next entry of t from *off into e: 1, or 0 at the end, or -1 when t is no tar
- * archive (a header's checksum or size is wrong). */
-static int tar_next(const struct wsl_buf *t, size_t *off, struct tar_entry *e)
-{
-    char longname[1024] = "";
-    while (*off + BLOCK <= t->len && t->data[*off]) {
-        const char *h = t->data + *off;
-        unsigned long long sum = octal_field(h + 148, 8), size = octal_field(h + 124, 12);
-        if (sum != tar_sum(h) || (h[124] & 0x80) || size > t->len - *off - BLOCK)
-            return -1;
-        e->at = *off;
-        *off += BLOCK + (size + BLOCK - 1) / BLOCK * BLOCK;
-        if (h[156] == 'L')
-            snprintf(longname, sizeof longname, "%.*s", (int)size, h + BLOCK);
-        else if (h[156] == 'x')
-            pax_path(h + BLOCK, size, longname, sizeof longname);
-        else if (h[156] != 'g' && h[156] != 'K') {
-            if (longname[0])
-                snprintf(e->name, sizeof e->name, "%s", longname);
-            else
-                ustar_name(h, e->name, sizeof e->name);
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* An entry's path relative to the volume's root (in name): no "./" or "/" in front, no
  * "/" at the end; "" for the root itself. */
 static const char *entry_key(char *name)
@@ -371,10 +297,10 @@ static const char *entry_key(char *name)
 /* The entries of t as keys of the object keys; -1 when t is no tar archive. */
 static int tar_keys(const struct wsl_buf *t, json_t *keys)
 {
-    struct tar_entry e;
+    struct dk_tar_entry e;
     size_t off = 0;
     int r;
-    while ((r = tar_next(t, &off, &e)) == 1)
+    while ((r = dk_tar_next(t, &off, &e)) == 1)
         json_object_set_new(keys, entry_key(e.name), json_true());
     return r;
 }
@@ -383,18 +309,18 @@ static int tar_keys(const struct wsl_buf *t, json_t *keys)
  * (a directory "./"), for an upload into /; nothing when t has none. */
 static void root_tar(const struct wsl_buf *t, struct wsl_buf *out)
 {
-    struct tar_entry e;
+    struct dk_tar_entry e;
     size_t off = 0;
-    while (tar_next(t, &off, &e) == 1) {
+    while (dk_tar_next(t, &off, &e) == 1) {
         if (*entry_key(e.name) || t->data[e.at + 156] != '5')
             continue;
-        char h[3 * BLOCK] = {0};
-        memcpy(h, t->data + e.at, BLOCK);
+        char h[3 * DK_TAR_BLOCK] = {0};
+        memcpy(h, t->data + e.at, DK_TAR_BLOCK);
         memset(h, 0, 100);
         if (!memcmp(h + 257, "ustar", 6))
             memset(h + 345, 0, 155);
         memcpy(h, MOUNT "/", sizeof MOUNT);
-        snprintf(h + 148, 8, "%06o", tar_sum(h));
+        snprintf(h + 148, 8, "%06o", dk_tar_sum(h));
         wsl_buf_append(out, h, sizeof h); /* and the two zero blocks that end it */
         return;
     }
