@@ -354,6 +354,13 @@ int wsl_plan_target(const struct wsl_driver *d, struct wsl_conn *c, const struct
     return observe_and_plan(d, c, app, rc, want, flags, out, err);
 }
 
+int wsl_plan_remove(const struct wsl_driver *d, struct wsl_conn *c, const struct wsl_app *app,
+                    unsigned flags, struct wsl_plan *out, struct wsl_err *err)
+{
+    memset(out, 0, sizeof *out);
+    return observe_and_plan(d, c, app, 0, (struct wsl_objset){0}, flags, out, err);
+}
+
 int wsl_plan_dns(const struct wsl_driver *d, struct wsl_conn *c, const struct wsl_app *app,
                  const struct wsl_dns_want *dns, unsigned flags, struct wsl_plan *out,
                  struct wsl_err *err)

@@ -76,6 +76,10 @@ int wsl_plan_make(const struct wsl_objset *desired, const struct wsl_objset *obs
  * observation that failed never yields deletes, nor anything else). */
 int wsl_plan_target(const struct wsl_driver *d, struct wsl_conn *c, const struct wsl_app *app,
                     unsigned flags, struct wsl_plan *out, struct wsl_err *err);
+/* The same with nothing desired: the removal of app from the target (every object it
+ * owns there deleted, those that hold data kept and named in kept). */
+int wsl_plan_remove(const struct wsl_driver *d, struct wsl_conn *c, const struct wsl_app *app,
+                    unsigned flags, struct wsl_plan *out, struct wsl_err *err);
 /* The same for a DNS driver: its records for dns (render_dns) instead of render. */
 int wsl_plan_dns(const struct wsl_driver *d, struct wsl_conn *c, const struct wsl_app *app,
                  const struct wsl_dns_want *dns, unsigned flags, struct wsl_plan *out,

@@ -26,6 +26,8 @@ static int journal(const struct wsl_fo *f, const char *type, json_t *rec)
     json_object_set_new(rec, "kind", json_string(f->kind ? f->kind : "failover"));
     if (f->revision && *f->revision)
         json_object_set_new(rec, "revision", json_string(f->revision));
+    if (f->note)
+        json_object_update_missing(rec, f->note);
     int rc = wsl_state_append(f->st, rec, NULL, NULL);
     json_decref(rec);
     return rc;
@@ -47,15 +49,25 @@ static int wait_route(struct wsl_placement_item *it, int64_t deadline, struct ws
                        it->app->metadata.name, it->target->metadata.name, why);
 }
 
+/* What a removal must not be: deletes held back by an incomplete observation. */
+static int check_removal(const struct wsl_placement_item *it, struct wsl_err *err)
+{
+    if (!it->remove || !it->plan.held_back[0])
+        return 0;
+    return wsl_err_set(err, WSL_E_CONFLICT, "%s at %s: nothing was removed: %s",
+                       it->app->metadata.name, it->target->metadata.name, it->plan.held_back);
+}
+
 /* Reconcile app at target t alone: plan, apply, wait for health (health_ms > 0) and, for a
- * hosting target, for its route to answer. */
+ * hosting target, for its route to answer. With remove, the application's removal from t
+ * instead, and *removed ({deleted, kept}) says what it did. */
 static int reconcile_at(const struct wsl_fo *f, const struct wsl_target *t, long health_ms,
-                        struct wsl_err *err)
+                        json_t **removed, struct wsl_err *err)
 {
     struct wsl_rc_opts o = {.repo = f->repo, .st = f->st, .revision = f->revision,
                             .app = f->app->metadata.name, .target = t->metadata.name,
                             .lock = true, .lock_wait_ms = LOCK_WAIT_MS,
-                            .plan_flags = WSL_PLAN_FORCE_OWNED};
+                            .plan_flags = WSL_PLAN_FORCE_OWNED, .remove = removed != NULL};
     struct wsl_reconcile *r = NULL;
     int64_t deadline = wsl_monotonic_ms() + (health_ms > 0 ? health_ms : 0);
     int rc = wsl_reconcile_load(&o, &r, err);
@@ -67,6 +79,8 @@ static int reconcile_at(const struct wsl_fo *f, const struct wsl_target *t, long
         *err = it->err;
         rc = it->rc;
     }
+    if (rc == 0)
+        rc = check_removal(it, err);
     if (rc == 0) {
         struct wsl_apply_opts ao = {.health_timeout_ms = health_ms > 0 ? health_ms : -1,
                                     .health_interval_ms = 500};
@@ -74,6 +88,9 @@ static int reconcile_at(const struct wsl_fo *f, const struct wsl_target *t, long
         rc = wsl_reconcile_apply(r, it, &ao, &res, err);
         wsl_apply_result_free(&res);
     }
+    if (rc == 0 && removed)
+        *removed = json_pack("{s:I, s:s}", "deleted",
+                             (json_int_t)it->plan.count[WSL_ACT_DELETE], "kept", it->plan.kept);
     if (rc == 0 && !it->dns && health_ms > 0)
         rc = wait_route(it, deadline, err);
     wsl_reconcile_free(r);
@@ -119,7 +136,7 @@ int wsl_failover_run(const struct wsl_fo *f, struct wsl_fo_result *res, struct w
     if (f->prepare)
         rc = f->prepare(f, f->ctx, err);
     if (rc == 0)
-        rc = reconcile_at(f, f->to, health_timeout(f), err);
+        rc = reconcile_at(f, f->to, health_timeout(f), NULL, err);
     if (rc == 0) {
         res->healthy = wsl_monotonic_ms();
         rc = journal(f, "failover.dns", json_pack("{s:s}", "active", f->to->metadata.name));
@@ -127,7 +144,7 @@ int wsl_failover_run(const struct wsl_fo *f, struct wsl_fo_result *res, struct w
             wsl_err_set(err, rc, "the journal refused the DNS move of %s", f->app->metadata.name);
     }
     if (rc == 0 && f->app->dns_target && f->app->spec.route.host)
-        rc = reconcile_at(f, f->app->dns_target, 0, err);
+        rc = reconcile_at(f, f->app->dns_target, 0, NULL, err);
     if (rc == 0)
         res->dns = wsl_monotonic_ms();
     if (rc)
@@ -139,13 +156,20 @@ int wsl_failover_run(const struct wsl_fo *f, struct wsl_fo_result *res, struct w
 
 int wsl_failover_dns(const struct wsl_fo *f, struct wsl_err *err)
 {
-    return reconcile_at(f, f->app->dns_target, 0, err);
+    return reconcile_at(f, f->app->dns_target, 0, NULL, err);
 }
 
 int wsl_failover_deploy(const struct wsl_fo *f, const struct wsl_target *t, long health_ms,
                         struct wsl_err *err)
 {
-    return reconcile_at(f, t, health_ms, err);
+    return reconcile_at(f, t, health_ms, NULL, err);
+}
+
+int wsl_failover_remove(const struct wsl_fo *f, const struct wsl_target *t, json_t **removed,
+                        struct wsl_err *err)
+{
+    *removed = NULL;
+    return reconcile_at(f, t, 0, removed, err);
 }
 
 void wsl_fo_say(void (*progress)(void *ctx, const char *line), void *ctx, const char *fmt, ...)

@@ -14,6 +14,8 @@
 #include "manifests/repo.h"
 #include "orchestrator/state/state.h"
 
+#include <jansson.h>
+
 #include <stdint.h>
 
 struct wsl_fo {
@@ -30,6 +32,8 @@ struct wsl_fo {
      * failover before anything changed for clients. */
     int (*prepare)(const struct wsl_fo *f, void *ctx, struct wsl_err *err);
     void *ctx;
+    json_t *note;               /* members added to the failover.start and .end records
+                                   (`wissel switch`: its rollback window); may be NULL */
 };
 
 /* When each step finished, in wsl_monotonic_ms() (0: not reached). */
@@ -57,6 +61,12 @@ void wsl_fo_say(void (*progress)(void *ctx, const char *line), void *ctx, const 
 /* Reconcile f->app at target t alone (plan, apply; with health_ms > 0 wait that long for
  * the driver's ready and the route's answer). */
 int wsl_failover_deploy(const struct wsl_fo *f, const struct wsl_target *t, long health_ms,
+                        struct wsl_err *err);
+
+/* Remove f->app from target t, which git no longer deploys it to (reconcile.h's remove):
+ * its objects there deleted under t's lock, those holding data kept. Refused when the
+ * observation was incomplete (nothing is deleted then). *removed: {deleted, kept}. */
+int wsl_failover_remove(const struct wsl_fo *f, const struct wsl_target *t, json_t **removed,
                         struct wsl_err *err);
 
 #endif

@@ -2,7 +2,9 @@
 
 #include "lib/buf.h"
 #include "lib/units.h"
+#include "manifests/edit.h"
 #include "orchestrator/failover/failover.h"
+#include "orchestrator/git/commit.h"
 #include "orchestrator/reconcile/runtime.h"
 #include "providers/registry.h"
 
@@ -111,9 +113,10 @@ static int prepare(const struct wsl_fo *f, void *ctx, struct wsl_err *err)
     return rc;
 }
 
-/* Where a rollback goes: the last switch's origin, while its window is open. */
-static int rollback_target(const struct wsl_switch_opts *o, const struct wsl_runtime *rt,
-                           const struct wsl_target **out, struct wsl_err *err)
+/* The newest failover.end of o->app, when it ended a switch (or its rollback) that
+ * worked and its destination is active still: *rec (new reference), *from its origin. */
+static int last_switch(const struct wsl_switch_opts *o, const struct wsl_runtime *rt,
+                       json_t **rec, const struct wsl_target **from, struct wsl_err *err)
 {
     struct wsl_state_query q = {.app = o->app->metadata.name, .type = "failover.end",
                                 .limit = 1, .newest = true};
@@ -121,19 +124,45 @@ static int rollback_target(const struct wsl_switch_opts *o, const struct wsl_run
     int rc = wsl_state_read(o->st, &q, &recs, err);
     json_t *r = rc == 0 ? json_array_get(recs, 0) : NULL;
     const char *kind = json_string_value(json_object_get(r, "kind"));
-    int i = r ? wsl_rt_index(o->app, json_string_value(json_object_get(r, "from"))) : -1;
-    int64_t at = r ? wsl_time_parse_rfc3339(json_string_value(json_object_get(r, "ts"))) : 0;
-    int64_t window = o->window_ms > 0 ? o->window_ms : DEFAULT_WINDOW_MS;
-    if (rc == 0 && (!kind || strcmp(kind, "switch") || !json_is_true(json_object_get(r, "ok")) ||
-                    i < 0 || wsl_rt_target(o->app, (size_t)i) == rt->active))
-        rc = wsl_err_set(err, WSL_E_NOTFOUND, "the last move of %s was no switch that can "
-                         "be rolled back", o->app->metadata.name);
-    else if (rc == 0 && (int64_t)time(NULL) * 1000 > at * 1000 + window)
-        rc = wsl_err_set(err, WSL_E_CONFLICT, "the rollback window of %s's switch (%lld s) "
-                         "has closed", o->app->metadata.name, (long long)window / 1000);
-    if (rc == 0)
-        *out = wsl_rt_target(o->app, (size_t)i);
+    const char *to = json_string_value(json_object_get(r, "to"));
+    *from = r ? wsl_repo_target(o->repo, json_string_value(json_object_get(r, "from"))) : NULL;
+    if (rc == 0 && (!kind || (strcmp(kind, "switch") && strcmp(kind, "rollback")) ||
+                    !json_is_true(json_object_get(r, "ok")) || !to || !*from ||
+                    strcmp(to, rt->active->metadata.name) || *from == rt->active))
+        rc = wsl_err_set(err, WSL_E_NOTFOUND, "the last move of %s was no switch that %s "
+                         "now", o->app->metadata.name, o->rollback ? "can be rolled back"
+                                                                   : "left a placement behind");
+    *rec = rc == 0 ? json_incref(r) : NULL;
     json_decref(recs);
+    return rc;
+}
+
+/* When the rollback window of the switch that rec ended closes (seconds since the epoch). */
+static int64_t window_end(const json_t *rec)
+{
+    json_t *w = json_object_get(rec, "window_ms");
+    int64_t window = json_is_integer(w) ? json_integer_value(w) : DEFAULT_WINDOW_MS;
+    return wsl_time_parse_rfc3339(json_string_value(json_object_get(rec, "ts"))) +
+           window / 1000;
+}
+
+/* Where a rollback goes: the last switch's origin, while its window is open, and while
+ * it is still one of the application's placements. */
+static int rollback_target(const struct wsl_switch_opts *o, const struct wsl_runtime *rt,
+                           const struct wsl_target **out, struct wsl_err *err)
+{
+    json_t *rec = NULL;
+    int rc = last_switch(o, rt, &rec, out, err);
+    if (rc == 0 && !strcmp(json_string_value(json_object_get(rec, "kind")), "rollback"))
+        rc = wsl_err_set(err, WSL_E_NOTFOUND, "the last move of %s was a rollback, no "
+                         "switch that can be rolled back", o->app->metadata.name);
+    else if (rc == 0 && wsl_rt_index(o->app, (*out)->metadata.name) < 0)
+        rc = wsl_err_set(err, WSL_E_NOTFOUND, "%s is no longer a placement of %s: there is "
+                         "no way back", (*out)->metadata.name, o->app->metadata.name);
+    else if (rc == 0 && (int64_t)time(NULL) > window_end(rec))
+        rc = wsl_err_set(err, WSL_E_CONFLICT, "the rollback window of %s's switch has "
+                         "closed", o->app->metadata.name);
+    json_decref(rec);
     return rc;
 }
 
@@ -164,14 +193,17 @@ int wsl_switch_run(const struct wsl_switch_opts *o, json_t **result, struct wsl_
     if (rc)
         return rc;
     struct sw s = {o, json_array(), 0};
+    int64_t window = o->window_ms > 0 ? o->window_ms : DEFAULT_WINDOW_MS;
+    json_t *note = json_pack("{s:I}", "window_ms", (json_int_t)window);
     struct wsl_fo f = {o->repo, o->st, o->revision, o->app, rt.active, to,
                        o->rollback ? "rollback" : "switch", o->rollback ? "rollback" : "planned",
-                       0, prepare, &s};
+                       0, prepare, &s, note};
     struct wsl_fo_result res;
     wsl_fo_say(o->progress, o->ctx, "switching %s from %s to %s",
                o->app->metadata.name, rt.active->metadata.name,
         to->metadata.name);
     rc = wsl_failover_run(&f, &res, err);
+    json_decref(note);
     json_t *r = json_pack("{s:s, s:s, s:o, s:b}", "from", rt.active->metadata.name, "to",
                           to->metadata.name, "volumes", s.volumes, "ok", rc == 0);
     if (s.stopped && res.dns)
@@ -179,5 +211,70 @@ int wsl_switch_run(const struct wsl_switch_opts *o, json_t **result, struct wsl_
     if (res.dns)
         json_object_set_new(r, "duration_ms", json_integer(res.dns - res.started));
     *result = r;
+    return rc;
+}
+
+int wsl_switch_leftover(const struct wsl_switch_opts *o, const struct wsl_target **left,
+                        const struct wsl_target **here, struct wsl_err *err)
+{
+    struct wsl_runtime rt;
+    json_t *rec = NULL;
+    int rc = wsl_runtime_read(o->st, o->app, &rt, err);
+    if (rc == 0)
+        rc = last_switch(o, &rt, &rec, left, err);
+    *here = rc == 0 ? rt.active : NULL;
+    time_t end = rc == 0 ? (time_t)window_end(rec) : 0;
+    if (rc == 0 && time(NULL) <= end) {
+        char when[32];
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&end));
+        wsl_err_set(err, WSL_E_CONFLICT, "the rollback window of %s's switch from %s is "
+                    "open until %s", o->app->metadata.name, (*left)->metadata.name, when);
+        wsl_err_hint(err, "decommission %s after that (until then `wissel switch %s "
+                     "--rollback` can move back)", (*left)->metadata.name,
+                     o->app->metadata.name);
+        rc = WSL_E_CONFLICT;
+    }
+    json_decref(rec);
+    return rc;
+}
+
+int wsl_switch_decommission(const struct wsl_switch_opts *o, json_t **result,
+                            struct wsl_err *err)
+{
+    const struct wsl_target *left = NULL, *here = NULL;
+    *result = NULL;
+    int rc = wsl_switch_leftover(o, &left, &here, err);
+    if (rc)
+        return rc;
+    struct wsl_fo f = {.repo = o->repo, .st = o->st, .revision = o->revision, .app = o->app};
+    wsl_fo_say(o->progress, o->ctx, "removing %s from %s", o->app->metadata.name,
+               left->metadata.name);
+    rc = wsl_failover_remove(&f, left, result, err);
+    if (rc)
+        return rc;
+    json_object_set_new(*result, "target", json_string(left->metadata.name));
+    json_t *rec = json_deep_copy(*result);
+    json_object_set_new(rec, "type", json_string("switch.decommission"));
+    json_object_set_new(rec, "app", json_string(o->app->metadata.name));
+    if (o->revision && *o->revision)
+        json_object_set_new(rec, "revision", json_string(o->revision));
+    rc = wsl_state_append(o->st, rec, NULL, err);
+    json_decref(rec);
+    return rc ? wsl_err_set(err, rc, "removed, but the journal refused the record of the "
+                            "decommission of %s", o->app->metadata.name) : 0;
+}
+
+int wsl_switch_commit(const struct wsl_app *app, const char *primary, const char *drop,
+                      const char *message, char rev[41], struct wsl_err *err)
+{
+    struct wsl_buf text = WSL_BUF_INIT;
+    bool changed = false;
+    rev[0] = '\0';
+    int rc = wsl_edit_placement(app, primary, drop, &text, &changed, err);
+    if (rc == 0 && changed)
+        rc = wsl_git_commit_file(app->path, text.data, text.len, message, rev, err);
+    wsl_buf_free(&text);
+    if (rc)
+        wsl_err_prefix(err, "writing the placement of %s into git", app->metadata.name);
     return rc;
 }

@@ -9,10 +9,15 @@ static void init_libgit2(void)
     git_libgit2_init();
 }
 
-bool wsl_git_head(const char *path, char out[41])
+void wsl_git_init(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, init_libgit2);
+}
+
+bool wsl_git_head(const char *path, char out[41])
+{
+    wsl_git_init();
     out[0] = '\0';
     git_repository *repo = NULL;
     git_oid oid;

@@ -11,22 +11,17 @@
 #include "lib/base64.h"
 #include "lib/buf.h"
 #include "lib/fs.h"
+#include "orchestrator/git/revision.h"
 #include "orchestrator/git/semver.h"
 #include "providers/secret.h"
 
 #include <git2.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define TRACKED "refs/wissel/tracked"
 #define SEMVER_PREFIX "semver:"
-
-static void init_libgit2(void)
-{
-    git_libgit2_init();
-}
 
 /* --- credentials and trust --------------------------------------------------------- */
 
@@ -334,8 +329,7 @@ static int checkout(git_repository *repo, const git_oid *id, struct wsl_err *err
 int wsl_git_sync(const struct wsl_git_source *s, char rev[41], bool *changed,
                  struct wsl_err *err)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, init_libgit2);
+    wsl_git_init();
     if (s->ca_file)
         git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, s->ca_file, NULL);
     rev[0] = '\0';

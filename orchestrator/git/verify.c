@@ -6,9 +6,9 @@
 
 #include "lib/base64.h"
 #include "lib/buf.h"
+#include "orchestrator/git/revision.h"
 
 #include <git2.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,11 +112,6 @@ int wsl_sig_verify(const char *signature, size_t siglen, const char *signed_data
 
 /* --- from a repository ------------------------------------------------------------- */
 
-static void init_libgit2(void)
-{
-    git_libgit2_init();
-}
-
 static int extract(git_repository *repo, const char *rev, git_buf *sig, git_buf *data,
                    struct wsl_err *err)
 {
@@ -146,8 +141,7 @@ static int extract(git_repository *repo, const char *rev, git_buf *sig, git_buf 
 int wsl_git_verify(const char *dir, const char *rev, const struct wsl_git_trust *t,
                    char signer[256], struct wsl_err *err)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, init_libgit2);
+    wsl_git_init();
     signer[0] = '\0';
     git_repository *repo = NULL;
     if (git_repository_open(&repo, dir) != 0) {

@@ -72,6 +72,12 @@ static bool standby_deployed(struct wsl_reconcile *r, const struct wsl_app *a, s
 
 static void collect(struct wsl_reconcile *r, const struct wsl_rc_opts *o)
 {
+    if (o->remove) {
+        const struct wsl_app *a = wsl_repo_app(r->repo, o->app);
+        add_item(r, a, wsl_repo_target(r->repo, o->target), o, false);
+        r->v[0].remove = true;
+        return;
+    }
     for (size_t i = 0; i < r->repo->apps.n; i++) {
         const struct wsl_app *a = r->repo->apps.v[i];
         if (o->app && strcmp(o->app, a->metadata.name))
@@ -86,14 +92,43 @@ static void collect(struct wsl_reconcile *r, const struct wsl_rc_opts *o)
     }
 }
 
-static int check_selection(const struct wsl_reconcile *r, const struct wsl_rc_opts *o,
+static int check_selection(struct wsl_reconcile *r, const struct wsl_rc_opts *o,
                            struct wsl_err *err)
 {
-    if (o->app && !wsl_repo_app(r->repo, o->app))
+    const struct wsl_app *a = o->app ? wsl_repo_app(r->repo, o->app) : NULL;
+    const struct wsl_target *t = o->target ? wsl_repo_target(r->repo, o->target) : NULL;
+    if (o->app && !a)
         return wsl_err_set(err, WSL_E_NOTFOUND, "no application is named \"%s\"", o->app);
-    if (o->target && !wsl_repo_target(r->repo, o->target))
+    if (o->target && !t)
         return wsl_err_set(err, WSL_E_NOTFOUND, "no target is named \"%s\"", o->target);
+    if (o->remove && (!a || !t))
+        return wsl_err_set(err, WSL_E_INTERNAL, "a removal names an application and a target");
     return 0;
+}
+
+/* A removal only from a hosting target git (with what failover changed) does not deploy
+ * the application to: not its primary, nor a standby unless cold and not active. */
+static int check_removal(struct wsl_reconcile *r, const struct wsl_rc_opts *o,
+                         struct wsl_err *err)
+{
+    const struct wsl_app *a = wsl_repo_app(r->repo, o->app);
+    const struct wsl_target *t = wsl_repo_target(r->repo, o->target);
+    struct wsl_runtime rt = {0};
+    int rc = wsl_runtime_read(r->state, a, &rt, err);
+    bool cold = !strcmp(a->spec.placement.mode, "cold");
+    bool deployed = a->primary == t || rt.active == t || rt.deploying == t;
+    for (size_t s = 0; s < a->spec.placement.standby.n; s++)
+        deployed |= a->standby[s] == t && !cold;
+    if (rc == 0 && (t->spec.provider->roles & WSL_ROLE_HOSTING) == 0)
+        rc = wsl_err_set(err, WSL_E_INVALID, "%s is no hosting target", t->metadata.name);
+    if (rc == 0 && deployed) {
+        wsl_err_set(err, WSL_E_CONFLICT, "git still deploys %s to %s", a->metadata.name,
+                    t->metadata.name);
+        wsl_err_hint(err, "remove %s from spec.placement in %s first", t->metadata.name,
+                     a->path);
+        rc = WSL_E_CONFLICT;
+    }
+    return rc;
 }
 
 /* Check every selected application against the policies (into r->policy). */
@@ -123,6 +158,8 @@ int wsl_reconcile_load(const struct wsl_rc_opts *o, struct wsl_reconcile **out,
         r->state = o->st;
         snprintf(r->revision, sizeof r->revision, "%s", o->revision ? o->revision : "");
         int rc = check_selection(r, o, err);
+        if (rc == 0 && o->remove)
+            rc = check_removal(r, o, err);
         if (rc == 0)
             collect(r, o);
         return rc;
@@ -145,7 +182,7 @@ int wsl_reconcile_load(const struct wsl_rc_opts *o, struct wsl_reconcile **out,
         snprintf(r->revision, sizeof r->revision, "%s", o->revision);
     else
         wsl_git_head(o->npaths ? o->paths[0] : ".", r->revision);
-    rc = check_policies(r, o, err);
+    rc = o->remove ? check_removal(r, o, err) : check_policies(r, o, err);
     if (rc == 0)
         collect(r, o);
     return rc;
@@ -258,6 +295,8 @@ static int plan_item(struct wsl_reconcile *r, struct wsl_placement_item *it,
     }
     if (rc == 0 && it->dns)
         rc = plan_dns(r, it, o);
+    else if (rc == 0 && it->remove)
+        rc = wsl_plan_remove(it->driver, it->conn, it->app, o->plan_flags, &it->plan, &it->err);
     else if (rc == 0)
         rc = wsl_plan_target(it->driver, it->conn, it->app, o->plan_flags, &it->plan, &it->err);
     return rc;

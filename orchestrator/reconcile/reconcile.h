@@ -28,6 +28,10 @@ struct wsl_rc_opts {
     const char *state;        /* state spec for wsl_state_open() (NULL: the default) */
     int64_t lock_wait_ms;     /* how long to wait for a target's lock (0: fail at once) */
     bool lock;                /* take the targets' locks before planning (apply) */
+    /* With app and target: plan the removal of app from target, which git must no longer
+     * deploy it to (not its primary, nor a standby unless cold and not active): every
+     * object it owns there deleted, those holding data kept (plan.kept). */
+    bool remove;
     /* `wissel serve`: a repository already loaded and checked against the policies, the
      * state store of the calling thread, and the revision they are at. All borrowed (not
      * freed with the reconcile); paths are then unused and no policy is checked again. */
@@ -40,6 +44,7 @@ struct wsl_placement_item {
     const struct wsl_app *app;
     const struct wsl_target *target;
     bool dns;              /* the application's route host at its DNS target */
+    bool remove;           /* the application's removal from the target (wsl_rc_opts) */
     struct wsl_endpoint *endpoints; /* dns: where the record points (owned) */
     size_t nendpoints;
     const struct wsl_driver *driver;
