@@ -110,54 +110,75 @@ static int replace(struct editor *e, const struct wsl_node *n, const char *text)
     return rc ? rc : add(e, a, b, text);
 }
 
-/* Remove item i of the flow list seq: with the comma after it, or else the one before. */
-static int remove_flow(struct editor *e, const struct wsl_node *item)
+/* The end of node n's text: a scalar's; a flow list's closing bracket; a block list's
+ * last item's. NONE when it cannot be told. */
+static size_t node_end(struct editor *e, const struct wsl_node *n)
 {
-    size_t a, b;
-    int rc = extent(e, item, &a, &b);
-    size_t j = b;
-    while (rc == 0 && j < e->len && blank(e->s[j]))
-        j++;
-    if (rc == 0 && j < e->len && e->s[j] == ',') {
-        for (b = j + 1; b < e->len && blank(e->s[b]);)
-            b++;
-    } else if (rc == 0) {
-        size_t i = a;
-        while (i > 0 && blank(e->s[i - 1]))
-            i--;
-        if (i > 0 && e->s[i - 1] == ',')
-            a = i - 1;
+    size_t at = n ? offset_of(e, n) : NONE, a, b;
+    if (at == NONE)
+        return NONE;
+    if (n->kind == WSL_NODE_SCALAR)
+        return extent(e, n, &a, &b) ? NONE : b;
+    if (n->kind != WSL_NODE_SEQ)
+        return NONE;
+    if (e->s[at] == '[') {
+        const char *close = memchr(e->s + at, ']', e->len - at);
+        return close ? (size_t)(close - e->s) + 1 : NONE;
     }
-    return rc ? rc : add(e, a, b, "");
+    return n->n ? node_end(e, n->vals[n->n - 1]) : NONE;
 }
 
-/* Remove the line "- NAME" of a block list; the last one leaves "standby: []". */
-static int remove_block(struct editor *e, const struct wsl_node *seq, const struct wsl_node *item)
+/* Remove the text s[a, b) of an entry (a list item, a key and its value): in a flow
+ * collection with the comma before it, or the one after when it is the first; in block
+ * style with its whole lines, which it must have to itself. */
+static int remove_span(struct editor *e, const struct wsl_node *at, size_t a, size_t b)
 {
-    size_t a, b;
-    int rc = extent(e, item, &a, &b);
-    size_t ls = a;
-    while (rc == 0 && ls > 0 && e->s[ls - 1] != '\n')
+    const char *s = e->s;
+    size_t i = a;
+    while (i > 0 && blank(s[i - 1]))
+        i--;
+    if (i > 0 && s[i - 1] == ',')
+        return add(e, i - 1, b, "");
+    if (i > 0 && (s[i - 1] == '[' || s[i - 1] == '{')) {
+        size_t j = b;
+        while (j < e->len && blank(s[j]))
+            j++;
+        if (j < e->len && s[j] == ',')
+            for (b = j + 1; b < e->len && blank(s[b]);)
+                b++;
+        return add(e, a, b, "");
+    }
+    size_t ls = a, k;
+    while (ls > 0 && s[ls - 1] != '\n')
         ls--;
-    size_t dash = ls;
-    while (dash < a && (e->s[dash] == ' ' || e->s[dash] == '\t'))
-        dash++;
-    if (rc == 0 && (dash == a || e->s[dash] != '-'))
-        return cannot(e, item, "the list item is not on a line of its own");
-    while (b < e->len && e->s[b] != '\n')
-        b++;
-    if (rc == 0)
-        rc = add(e, ls, b < e->len ? b + 1 : b, "");
-    if (rc || seq->n > 1)
-        return rc;
-    const struct wsl_node *key = wsl_key_node(e->app->spec.placement.hdr.node, "standby");
-    size_t ka, kb;
-    rc = extent(e, key, &ka, &kb);
-    while (rc == 0 && kb < e->len && (e->s[kb] == ' ' || e->s[kb] == '\t'))
-        kb++;
-    if (rc == 0 && (kb == e->len || e->s[kb] != ':'))
-        return cannot(e, key, "no ':' after the key standby");
-    return rc ? rc : add(e, kb + 1, kb + 1, " []");
+    for (k = ls; k < a && (s[k] == ' ' || s[k] == '\t');)
+        k++;
+    if (k < a && s[k] == '-')
+        for (k++; k < a && (s[k] == ' ' || s[k] == '\t');)
+            k++;
+    size_t le = b;
+    while (le < e->len && (s[le] == ' ' || s[le] == '\t'))
+        le++;
+    if (le < e->len && s[le] == '#')
+        while (le < e->len && s[le] != '\n')
+            le++;
+    if (k != a || (le < e->len && s[le] != '\n'))
+        return cannot(e, at, "it does not stand on lines of its own");
+    return add(e, ls, le < e->len ? le + 1 : le, "");
+}
+
+/* Remove the entry `key` of the placement (nothing when it is absent). */
+static int remove_entry(struct editor *e, const char *key)
+{
+    const struct wsl_node *map = e->app->spec.placement.hdr.node;
+    const struct wsl_node *k = wsl_key_node(map, key);
+    if (!k)
+        return 0;
+    size_t a, b, end = node_end(e, wsl_node_get(map, key));
+    int rc = extent(e, k, &a, &b);
+    if (rc == 0 && end == NONE)
+        return cannot(e, k, "its value is written in a way this does not edit");
+    return rc ? rc : remove_span(e, k, a, end);
 }
 
 /* Item i of the standby list: a list's item, or the one name written without a list. */
@@ -168,16 +189,16 @@ static const struct wsl_node *item(const struct wsl_node *seq, size_t i)
     return seq && seq->kind == WSL_NODE_SEQ && i < seq->n ? seq->vals[i] : NULL;
 }
 
+/* Remove standby i; the last one takes the entries standby and mode with it. */
 static int remove_item(struct editor *e, const struct wsl_node *seq, size_t i)
 {
-    if (seq && seq->kind == WSL_NODE_SCALAR)
-        return replace(e, seq, "[]");
-    size_t at = seq && seq->kind == WSL_NODE_SEQ && i < seq->n ? offset_of(e, seq) : NONE;
-    if (at != NONE && e->s[at] == '[')
-        return remove_flow(e, seq->vals[i]);
-    if (at != NONE && e->s[at] == '-')
-        return remove_block(e, seq, seq->vals[i]);
-    return cannot(e, seq, "the standby list is written in a way this does not edit");
+    if (e->app->spec.placement.standby.n == 1) {
+        int rc = remove_entry(e, "standby");
+        return rc ? rc : remove_entry(e, "mode");
+    }
+    size_t a, b;
+    int rc = extent(e, item(seq, i), &a, &b);
+    return rc ? rc : remove_span(e, item(seq, i), a, b);
 }
 
 static int by_start(const void *x, const void *y)
@@ -240,6 +261,10 @@ static int verify(struct editor *e, const struct wsl_buf *out, const char *prima
             bool one = json_is_string(json_object_get(p, "standby")) &&
                        json_array_size(standby) == 1; /* written without a list */
             json_object_set(p, "standby", one ? json_array_get(standby, 0) : standby);
+            if (!json_array_size(standby)) {
+                json_object_del(p, "standby");
+                json_object_del(p, "mode");
+            }
         }
     }
     bool same = want && got && json_equal(want, got);

@@ -2,7 +2,7 @@
  * test_edit.c — rewriting an Application's placement in its file (manifests/edit.c), as
  * `wissel switch --commit` does: only the names that change, where they are written, in
  * flow and block style, with comments and quotes around them kept; the last standby
- * removed leaves `[]`; what cannot be rewritten so (an alias) is refused with the place.
+ * removed takes `standby` and `mode` with it; what cannot be rewritten so (an alias) is refused with the place.
  */
 #include "lib/buf.h"
 #include "manifests/edit.h"
@@ -119,21 +119,23 @@ static void drops(void **state)
 {
     expect("  placement:\n    primary: a\n    standby:\n      - b\n      - c # x\n    mode: warm\n",
            "a", "c", "  placement:\n    primary: a\n    standby:\n      - b\n    mode: warm\n");
-    expect("  placement:\n    primary: a\n    standby:\n      - b\n", "a", "b",
-           "  placement:\n    primary: a\n    standby: []\n");
+    expect("  placement:\n    primary: a\n    standby:\n      - b # x\n    mode: cold\n"
+           "  classification: internal\n", "a", "b",
+           "  placement:\n    primary: a\n  classification: internal\n");
     expect("  placement: {primary: a, standby: [b, c]}\n", "a", "b",
            "  placement: {primary: a, standby: [c]}\n");
     expect("  placement: {primary: a, standby: [b, c]}\n", "a", "c",
            "  placement: {primary: a, standby: [b]}\n");
-    expect("  placement: {primary: a, standby: b}\n", "a", "b",
-           "  placement: {primary: a, standby: []}\n");
+    expect("  placement: {primary: a, standby: b}\n", "a", "b", "  placement: {primary: a}\n");
+    expect("  placement: {standby: [b], primary: a, mode: cold}\n", "a", "b",
+           "  placement: {primary: a}\n");
 }
 
 /* A switch not yet committed, then decommissioned: b primary, a gone. */
 static void swap_and_drop(void **state)
 {
-    expect("  placement: {primary: a, standby: [b]}\n", "b", "a",
-           "  placement: {primary: b, standby: []}\n");
+    expect("  placement: {primary: a, standby: [b], mode: cold}\n", "b", "a",
+           "  placement: {primary: b}\n");
     expect("  placement: {primary: a, standby: b}\n", "b", NULL,
            "  placement: {primary: b, standby: a}\n");
 }
