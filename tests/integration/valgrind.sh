@@ -41,6 +41,7 @@ PATHS=(
     "1|plan refused by a policy|plan $ST $ROOT/tests/fixtures/policy"
     "1|drill of an application without DNS|drill portal --dry-run $ST $LOG/repo"
     "1|switch to an unknown target|switch portal --to nowhere $ST $LOG/repo"
+    "1|decommission with no switch behind it|switch portal --decommission --commit $ST $LOG/repo"
 )
 
 if [ ! -x "$BIN" ] || ! command -v valgrind >/dev/null; then
