@@ -48,7 +48,8 @@ static int open_repo(struct gc *g, const char *abs, char *dir)
 static int check_clean(struct gc *g, const char *abs)
 {
     unsigned flags = 0;
-    if (git_status_file(&flags, g->repo, g->rel) != 0 || (flags & GIT_STATUS_WT_NEW))
+    if (git_status_file(&flags, g->repo, g->rel) != 0 ||
+        (flags & (GIT_STATUS_WT_NEW | GIT_STATUS_INDEX_DELETED)) == GIT_STATUS_WT_NEW)
         return wsl_err_set(g->err, WSL_E_NOTFOUND, "%s is not committed in git", abs);
     if (flags & ~(unsigned)GIT_STATUS_IGNORED) {
         wsl_err_set(g->err, WSL_E_CONFLICT, "%s has changes that are not committed", abs);

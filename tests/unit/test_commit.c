@@ -14,6 +14,7 @@
 
 #include "orchestrator/git/commit.h"
 #include "tests/unit/helpers/asserts.h"
+#include "tests/unit/helpers/shell.h"
 
 #include <ftw.h>
 #include <git2.h>
@@ -29,17 +30,6 @@ static char out[8192]; /* what the last run() printed */
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     return remove(path);
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return system(cmd);
 }
 
 /* Everything a command prints on stdout, as is (trailing newline included). */

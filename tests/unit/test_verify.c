@@ -18,6 +18,7 @@
 #include "lib/fs.h"
 #include "orchestrator/git/verify.h"
 #include "tests/unit/helpers/asserts.h"
+#include "tests/unit/helpers/shell.h"
 
 #include <ftw.h>
 #include <git2.h>
@@ -648,16 +649,6 @@ static void test_repository_objects(void **state)
     git_libgit2_shutdown();
 }
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return system(cmd);
-}
 
 /* git itself signs a commit with an SSH key made now (git and ssh-keygen installed). */
 static void test_real_repository_ssh(void **state)
