@@ -34,6 +34,8 @@ static bool blank(char c)
 static size_t offset_of(const struct editor *e, const struct wsl_node *n)
 {
     size_t at = 0;
+    if (n->line < 1 || n->col < 1)
+        return NONE;
     for (int line = 1; line < n->line; line++) {
         const char *nl = memchr(e->s + at, '\n', e->len - at);
         if (!nl)
@@ -62,9 +64,9 @@ static size_t token_end(const struct editor *e, size_t at)
         return NONE;
     }
     size_t i = at;
-    while (i < e->len && !strchr("\n,]}", s[i]) && !(s[i] == '#' && blank(s[i - 1])) &&
+    while (i < e->len && !strchr("\n,]}", s[i]) && !(s[i] == '#' && i > at && blank(s[i - 1])) &&
            !(s[i] == ':' && (i + 1 == e->len || blank(s[i + 1]) || strchr(",]}", s[i + 1]))))
-        i++;
+        i++; /* a plain scalar ends at a flow indicator, " #" or ": " */
     while (i > at && blank(s[i - 1]))
         i--;
     return i;

@@ -49,8 +49,8 @@ static int wait_route(struct wsl_placement_item *it, int64_t deadline, struct ws
                        it->app->metadata.name, it->target->metadata.name, why);
 }
 
-/* What a removal must not be: deletes held back by an incomplete observation. */
-static int check_removal(const struct wsl_placement_item *it, struct wsl_err *err)
+/* A removal with its deletes held back (an incomplete observation) removes nothing. */
+static int refuse_held_back(const struct wsl_placement_item *it, struct wsl_err *err)
 {
     if (!it->remove || !it->plan.held_back[0])
         return 0;
@@ -80,7 +80,7 @@ static int reconcile_at(const struct wsl_fo *f, const struct wsl_target *t, long
         rc = it->rc;
     }
     if (rc == 0)
-        rc = check_removal(it, err);
+        rc = refuse_held_back(it, err);
     if (rc == 0) {
         struct wsl_apply_opts ao = {.health_timeout_ms = health_ms > 0 ? health_ms : -1,
                                     .health_interval_ms = 500};

@@ -92,7 +92,7 @@ static void collect(struct wsl_reconcile *r, const struct wsl_rc_opts *o)
     }
 }
 
-static int check_selection(struct wsl_reconcile *r, const struct wsl_rc_opts *o,
+static int check_selection(const struct wsl_reconcile *r, const struct wsl_rc_opts *o,
                            struct wsl_err *err)
 {
     const struct wsl_app *a = o->app ? wsl_repo_app(r->repo, o->app) : NULL;

@@ -2,7 +2,8 @@
  * test_edit.c — rewriting an Application's placement in its file (manifests/edit.c), as
  * `wissel switch --commit` does: only the names that change, where they are written, in
  * flow and block style, with comments and quotes around them kept; the last standby
- * removed takes `standby` and `mode` with it; what cannot be rewritten so (an alias) is refused with the place.
+ * removed takes `standby` and `mode` with it; what cannot be rewritten so (an alias) is
+ * refused with the place.
  */
 #include "lib/buf.h"
 #include "manifests/edit.h"
