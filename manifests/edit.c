@@ -241,6 +241,42 @@ static json_t *docs_json(const char *name, const char *text, size_t len)
     return docs;
 }
 
+/* The new text's Application must still decode cleanly: without its last standby it may
+ * break a rule of its own (automatic failover needs a standby). */
+static int check_valid(struct editor *e, const struct wsl_buf *out)
+{
+    struct wsl_arena *a = wsl_arena_new();
+    struct wsl_yaml_file f = {0};
+    struct wsl_diags d = {0};
+    int rc = wsl_yaml_load_buf(a, e->app->path, out->data, out->len, &f, &d);
+    for (size_t i = 0; rc == 0 && i < f.ndocs; i++) {
+        const struct wsl_node *root = f.docs[i];
+        const struct wsl_node *kind = wsl_node_get(root, "kind");
+        const struct wsl_node *name = wsl_node_get(wsl_node_get(root, "metadata"), "name");
+        if (!kind || strcmp(kind->str, "Application") || !name ||
+            strcmp(name->str, e->app->metadata.name))
+            continue;
+        struct wsl_dec dec = {a, &d, NULL};
+        if (!wsl_decode(&dec, root, &wsl_app_type, wsl_arena_alloc(a, wsl_app_type.size)))
+            rc = WSL_E_INVALID;
+    }
+    const struct wsl_diag *bad = NULL;
+    for (size_t i = 0; rc && !bad && i < d.n; i++)
+        bad = d.v[i].sev == WSL_SEV_ERROR ? &d.v[i] : NULL;
+    if (bad) {
+        wsl_err_set(e->err, WSL_E_INVALID, "%s:%d:%d: with that placement %s would be "
+                    "invalid: %s", e->app->path, bad->line, bad->col, e->app->metadata.name,
+                    bad->msg);
+        wsl_err_hint(e->err, "change it in %s by hand%s%s, commit it, and run again without "
+                     "--commit", e->app->path, bad->hint ? ": " : "", bad->hint ? bad->hint : "");
+    } else if (rc) {
+        cannot(e, NULL, "the rewritten file does not parse");
+    }
+    wsl_diags_free(&d);
+    wsl_arena_free(a);
+    return rc ? WSL_E_INVALID : 0;
+}
+
 static bool is(const json_t *v, const char *s)
 {
     return json_is_string(v) && !strcmp(json_string_value(v), s);
@@ -319,6 +355,8 @@ int wsl_edit_placement(const struct wsl_app *app, const char *primary, const cha
         rc = apply_edits(e, out);
     if (rc == 0 && e->n)
         rc = verify(e, out, primary, after);
+    if (rc == 0 && e->n)
+        rc = check_valid(e, out);
     *changed = rc == 0 && e->n > 0;
     json_decref(after);
     free(e);

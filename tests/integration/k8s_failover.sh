@@ -6,6 +6,10 @@
 # its Target names (kubernetes.address) that answers 200 while the application's
 # Deployment has ready replicas in that cluster and 503 otherwise — what a real ingress
 # controller in front of the cluster would do. The primary is scaled to zero by hand.
+# Then `wissel switch --to k8s-a` moves it back; once its window has closed,
+# `--decommission --commit` refuses to leave automatic failover without a standby, and
+# after git says so by hand `--decommission` deletes the application's objects at
+# cluster-b.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/env/lib.sh"
 . "$(dirname "$0")/dns_lib.sh"
@@ -90,3 +94,27 @@ check "the journal has the cold failover's steps" \
              grep "\"apply.end\"" "$j" | grep -q "\"target\":\"k8s-b\"" && grep "\"failover.end\"" "$j" | grep -q "\"ok\":true"' _ "$st"
 stop_serve() { kill -TERM "$serve_pid"; wait "$serve_pid"; local rc=$?; serve_pid=; return $rc; }
 check "SIGTERM stops serve cleanly" stop_serve
+
+git -C "$repo" init -q -b main && git -C "$repo" add -A &&
+    git -C "$repo" -c user.name=t -c user.email=t@t.invalid commit -qm manifests
+run_wissel switch loket --to k8s-a --window 1s --commit --state "$st" "$repo"
+[ "$RC" = 0 ] || printf "# %s\n" "$OUT" "$ERR" | tail -8
+check "switch --to k8s-a moves back; git already says so, so nothing is committed" \
+    bash -c '[ "$1" = 0 ] && [ "$2" = 127.0.22.1 ] && grep -q "nothing to commit" <<<"$3" && [ "$(git -C "$4" rev-list --count HEAD)" = 1 ]' _ "$RC" "$(dig "$host")" "$OUT" "$repo"
+sleep 1
+run_wissel switch loket --decommission --commit --state "$st" "$repo"
+check "decommission --commit refuses to leave automatic failover without a standby, removing nothing" \
+    bash -c '[ "$1" = 1 ] && grep -q "would be invalid: automatic failover needs a standby" <<<"$2" &&
+             "$3" --kubeconfig "$4" --context cluster-b get deploy loket-web -n "$5" >/dev/null' \
+    _ "$RC" "$ERR" "$KUBECTL" "$KUBECONFIG_TEST" "$ns"
+sed -i 's/placement: .*/placement: {primary: k8s-a}/; s/automatic: true/automatic: false/' "$repo/app.yaml"
+git -C "$repo" -c user.name=t -c user.email=t@t.invalid commit -qam "loket leaves cluster-b"
+run_wissel switch loket --decommission --state "$st" "$repo"
+[ "$RC" = 0 ] || printf "# %s\n" "$OUT" "$ERR" | tail -8
+check "once git says so by hand, decommission deletes its objects at cluster-b, cluster-a serving" \
+    bash -c '[ "$1" = 0 ] && grep -q "decommissioned at k8s-b: [1-9][0-9]* objects deleted" <<<"$6" &&
+             ! "$2" --kubeconfig "$3" --context cluster-b get deploy loket-web -n "$4" >/dev/null 2>&1 &&
+             "$2" --kubeconfig "$3" --context cluster-a get deploy loket-web -n "$4" >/dev/null && [ "$5" = 127.0.22.1 ]' \
+    _ "$RC" "$KUBECTL" "$KUBECONFIG_TEST" "$ns" "$(dig "$host")" "$OUT"
+run_wissel plan --detailed-exitcode --state "$st" "$repo"
+check "a plan afterwards has nothing to do" [ "$RC" = 0 ]

@@ -2,8 +2,9 @@
  * test_edit.c — rewriting an Application's placement in its file (manifests/edit.c), as
  * `wissel switch --commit` does: only the names that change, where they are written, in
  * flow and block style, with comments and quotes around them kept; the last standby
- * removed takes `standby` and `mode` with it; what cannot be rewritten so (an alias) is
- * refused with the place.
+ * removed takes `standby` and `mode` with it; what cannot be rewritten so (an alias) or
+ * would leave the Application invalid (automatic failover without a standby) is refused
+ * with the place.
  */
 #include "lib/buf.h"
 #include "manifests/edit.h"
@@ -42,9 +43,13 @@ static int setup(void **state)
         snprintf(targets + strlen(targets), sizeof targets - strlen(targets),
                  "apiVersion: wissel.dev/v1\nkind: Target\nmetadata: {name: %c}\n"
                  "spec: {provider: docker, jurisdiction: NL}\n---\n", *t);
+    snprintf(targets + strlen(targets), sizeof targets - strlen(targets),
+             "apiVersion: wissel.dev/v1\nkind: Target\nmetadata: {name: ns}\n"
+             "spec: {provider: rfc2136, rfc2136: {server: 'ns:53', zone: g.example}}\n");
     put("targets.yaml", targets);
     put("web.score.yaml", "apiVersion: score.dev/v1b1\nmetadata: {name: web}\n"
-                          "containers: {main: {image: nginx}}\n");
+                          "containers: {main: {image: nginx}}\n"
+                          "service: {ports: {http: {port: 80}}}\n");
     return 0;
 }
 
@@ -167,6 +172,16 @@ static void refusals(void **state)
     assert_non_null(strstr(err.msg, "app.yaml:3:38:")); /* where the name is written */
     assert_non_null(strstr(err.msg, "cannot rewrite the placement of app"));
     assert_non_null(strstr(err.hint, "by hand"));
+    wsl_buf_reset(&out);
+    /* without its last standby, automatic failover would have none */
+    assert_int_equal(edit("  placement: {primary: a, standby: [b]}\n  dns: {target: ns}\n"
+                          "  route: {host: x.g.example, workload: web, port: http}\n"
+                          "  failover: {automatic: true}\n", "a", "b", &out, &changed, &err),
+                     WSL_E_INVALID);
+    assert_false(changed);
+    assert_non_null(strstr(err.msg, "with that placement app would be invalid: automatic "
+                                    "failover needs a standby target"));
+    assert_non_null(strstr(err.hint, "set automatic: false"));
     wsl_buf_reset(&out);
     assert_int_equal(edit("  placement: {primary: a, standby: [b]}\n", "c", NULL, &out,
                           &changed, &err), WSL_E_INVALID);
