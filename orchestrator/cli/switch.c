@@ -56,8 +56,9 @@ static void report(struct wsl_cli *cli, const json_t *r)
 }
 
 /* Make git say that app runs at primary (and not at drop); r["commit"] says how. */
-static int commit_placement(struct wsl_cli *cli, const struct wsl_app *app, const char *primary,
-                            const char *drop, json_t *r)
+static int commit_placement(struct wsl_cli *cli, const struct wsl_repo *repo,
+                            const struct wsl_app *app, const char *primary, const char *drop,
+                            json_t *r)
 {
     char msg[1024], rev[41];
     if (drop)
@@ -69,7 +70,7 @@ static int commit_placement(struct wsl_cli *cli, const struct wsl_app *app, cons
                  "the primary now, and where it ran before is a standby.\n",
                  app->metadata.name, primary, app->metadata.name, primary);
     struct wsl_err err = {0};
-    int rc = wsl_switch_commit(app, primary, drop, msg, rev, &err);
+    int rc = wsl_switch_commit(repo, app, primary, drop, msg, rev, &err);
     if (rc) {
         fail(cli, &err);
         return WSL_EXIT_FAIL;
@@ -93,8 +94,8 @@ static int do_switch(struct wsl_cli *cli, struct wsl_switch_opts *o)
         fail(cli, &err);
     int exit = rc ? WSL_EXIT_FAIL : WSL_EXIT_OK;
     if (rc == 0 && commit)
-        exit = commit_placement(cli, o->app, json_string_value(json_object_get(r, "to")), NULL,
-                                r);
+        exit = commit_placement(cli, o->repo, o->app,
+                                json_string_value(json_object_get(r, "to")), NULL, r);
     if (rc == 0)
         report(cli, r);
     json_decref(r);
@@ -113,7 +114,8 @@ static int do_decommission(struct wsl_cli *cli, char **argv, int nargs, struct w
     if (rc)
         fail(cli, &err);
     if (rc == 0 && commit)
-        rc = commit_placement(cli, c->app, here->metadata.name, left->metadata.name, r);
+        rc = commit_placement(cli, c->repo, c->app, here->metadata.name, left->metadata.name,
+                              r);
     if (rc == 0 && commit) {
         wsl_cli_close_repo(c->repo, c->st);
         rc = wsl_cli_open_app("switch", cli, argv, nargs, state, NULL, c);

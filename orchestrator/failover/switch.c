@@ -5,6 +5,7 @@
 #include "manifests/edit.h"
 #include "orchestrator/failover/failover.h"
 #include "orchestrator/git/commit.h"
+#include "orchestrator/policy/policy.h"
 #include "orchestrator/reconcile/runtime.h"
 #include "providers/registry.h"
 
@@ -264,13 +265,30 @@ int wsl_switch_decommission(const struct wsl_switch_opts *o, json_t **result,
                             "decommission of %s", o->app->metadata.name) : 0;
 }
 
-int wsl_switch_commit(const struct wsl_app *app, const char *primary, const char *drop,
-                      const char *message, char rev[41], struct wsl_err *err)
+/* Removing the last standby must not break a rule that requires one. */
+static int keeps_policy(const struct wsl_repo *repo, const struct wsl_app *app,
+                        const char *drop, struct wsl_err *err)
+{
+    const struct wsl_rule *r = drop && app->spec.placement.standby.n == 1
+                                   ? wsl_policy_standby_rule(repo, app) : NULL;
+    if (!r)
+        return 0;
+    wsl_err_set(err, WSL_E_POLICY, "policy rule \"%s\" requires a standby for %s: without "
+                "%s it would have none", r->name, app->metadata.name, drop);
+    wsl_err_hint(err, "add another standby to %s first", app->path);
+    return WSL_E_POLICY;
+}
+
+int wsl_switch_commit(const struct wsl_repo *repo, const struct wsl_app *app,
+                      const char *primary, const char *drop, const char *message, char rev[41],
+                      struct wsl_err *err)
 {
     struct wsl_buf text = WSL_BUF_INIT;
     bool changed = false;
     rev[0] = '\0';
-    int rc = wsl_edit_placement(app, primary, drop, &text, &changed, err);
+    int rc = keeps_policy(repo, app, drop, err);
+    if (rc == 0)
+        rc = wsl_edit_placement(app, primary, drop, &text, &changed, err);
     if (rc == 0 && changed)
         rc = wsl_git_commit_file(app->path, text.data, text.len, message, rev, err);
     wsl_buf_free(&text);

@@ -53,12 +53,15 @@ int wsl_switch_leftover(const struct wsl_switch_opts *o, const struct wsl_target
 int wsl_switch_decommission(const struct wsl_switch_opts *o, json_t **result,
                             struct wsl_err *err);
 
-/* Make git say that app runs at primary (a placement of it: it trades places with the
- * old primary in the file) and no longer at drop (NULL: keep every placement): edit the
- * Application's file in place (manifests/edit.h) and commit it alone
+/* Make git say that app (of repo) runs at primary (a placement of it: it trades places
+ * with the old primary in the file) and no longer at drop (NULL: keep every placement):
+ * edit the Application's file in place (manifests/edit.h) and commit it alone
  * (orchestrator/git/commit.h) with message. rev receives the commit, "" when git already
- * said so. Nothing is written when either step is refused. */
-int wsl_switch_commit(const struct wsl_app *app, const char *primary, const char *drop,
-                      const char *message, char rev[41], struct wsl_err *err);
+ * said so. Refused with nothing written when an edit cannot be made, when the file has
+ * changes not committed, or when dropping the last standby breaks a Policy rule that
+ * requires one (WSL_E_POLICY). */
+int wsl_switch_commit(const struct wsl_repo *repo, const struct wsl_app *app,
+                      const char *primary, const char *drop, const char *message, char rev[41],
+                      struct wsl_err *err);
 
 #endif

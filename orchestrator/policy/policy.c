@@ -96,6 +96,20 @@ static size_t check_drill(const struct wsl_policy_check *c, const struct wsl_rul
     return 1;
 }
 
+const struct wsl_rule *wsl_policy_standby_rule(const struct wsl_repo *repo,
+                                               const struct wsl_app *app)
+{
+    for (size_t p = 0; p < repo->policies.n; p++) {
+        const struct wsl_policy *pol = repo->policies.v[p];
+        for (size_t k = 0; k < pol->spec.rules.n; k++) {
+            const struct wsl_rule *r = &pol->spec.rules.v[k];
+            if (r->require.standby && wsl_policy_matches(r, app))
+                return r;
+        }
+    }
+    return NULL;
+}
+
 size_t wsl_policy_check_app(const struct wsl_policy_check *c, const struct wsl_app *app,
                             struct wsl_diags *d)
 {

@@ -38,6 +38,9 @@ struct wsl_policy_check {
  * target. Returns the number of violations. */
 size_t wsl_policy_check_app(const struct wsl_policy_check *c, const struct wsl_app *app,
                             struct wsl_diags *d);
+/* The first rule in the repository that applies to app and requires a standby, or NULL. */
+const struct wsl_rule *wsl_policy_standby_rule(const struct wsl_repo *repo,
+                                               const struct wsl_app *app);
 /* Whether rule r applies to app. */
 bool wsl_policy_matches(const struct wsl_rule *r, const struct wsl_app *app);
 

@@ -116,6 +116,12 @@ run_wissel switch files --decommission --commit --state "$st" "$repo"
 check "decommission --commit refuses a file with changes not committed, removing nothing" \
     bash -c '[ "$1" = 1 ] && grep -q "has changes that are not committed" <<<"$2" && [ "$3" -gt 0 ]' _ "$RC" "$ERR" "$(containers "$ta")"
 git -C "$repo" checkout -q -- app.yaml
+printf 'apiVersion: wissel.dev/v1\nkind: Policy\nmetadata: {name: exits}\nspec:\n  rules:\n    - name: a way out\n      require: {standby: true}\n' >"$repo/policy.yaml"
+git -C "$repo" add policy.yaml && git -C "$repo" -c user.name=t -c user.email=t@t.invalid commit -qm policy
+run_wissel switch files --decommission --commit --state "$st" "$repo"
+check "decommission --commit refuses to break a Policy rule that requires a standby, removing nothing" \
+    bash -c '[ "$1" = 1 ] && grep -q "policy rule \"a way out\" requires a standby for files" <<<"$2" && [ "$3" -gt 0 ] && [ -z "$(git -C "$4" status --porcelain)" ]' _ "$RC" "$ERR" "$(containers "$ta")" "$repo"
+git -C "$repo" rm -q policy.yaml && git -C "$repo" -c user.name=t -c user.email=t@t.invalid commit -qm "no policy"
 head1=$(git -C "$repo" rev-parse HEAD)
 run_wissel switch files --decommission --commit -o json --state "$st" "$repo"
 [ "$RC" = 0 ] || printf "# %s\n" "$OUT" "$ERR" | tail -8
