@@ -5,6 +5,8 @@
 #include "orchestrator/cli/cli.h"
 #include "orchestrator/failover/switch.h"
 
+#include <string.h>
+
 static const char *state, *to, *window;
 static bool rollback, decommission, commit;
 static const struct wsl_opt opts[] = {
@@ -75,10 +77,9 @@ static int commit_placement(struct wsl_cli *cli, const struct wsl_repo *repo,
         fail(cli, &err);
         return WSL_EXIT_FAIL;
     }
-    char line[128] = "";
-    if (rev[0])
-        snprintf(line, sizeof line, "committed %.12s: %s %s to %s", rev,
-                 drop ? "removed" : "moved", app->metadata.name, drop ? drop : primary);
+    char line[256] = "";
+    if (rev[0]) /* with the message's subject */
+        snprintf(line, sizeof line, "committed %.12s: %.*s", rev, (int)strcspn(msg, "\n"), msg);
     json_object_set_new(r, "commit", json_string(line));
     return WSL_EXIT_OK;
 }

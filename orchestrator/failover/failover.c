@@ -121,6 +121,23 @@ static int finish(const struct wsl_fo *f, const struct wsl_fo_result *res, int r
     return journal(f, "failover.end", rec);
 }
 
+/* After a failback from a cold standby, that standby goes back to cold: its objects are
+ * removed (those holding data kept). A removal that fails is logged: the failback stands,
+ * and `wissel switch --decommission` or the next failback can finish it. */
+static void retire_cold(const struct wsl_fo *f)
+{
+    if (strcmp(f->kind ? f->kind : "", "failback") || f->from == f->app->primary ||
+        strcmp(f->app->spec.placement.mode, "cold"))
+        return;
+    json_t *removed = NULL;
+    struct wsl_err err = {0};
+    if (wsl_failover_remove(f, f->from, &removed, &err) != 0)
+        wsl_log(WSL_LOG_WARN, "failover", "the cold standby keeps its objects", "app",
+                f->app->metadata.name, "target", f->from->metadata.name, "reason", err.msg,
+                NULL);
+    json_decref(removed);
+}
+
 int wsl_failover_run(const struct wsl_fo *f, struct wsl_fo_result *res, struct wsl_err *err)
 {
     memset(res, 0, sizeof *res);
@@ -150,6 +167,8 @@ int wsl_failover_run(const struct wsl_fo *f, struct wsl_fo_result *res, struct w
     if (rc)
         wsl_err_prefix(err, "failover of %s to %s", f->app->metadata.name, f->to->metadata.name);
     int jrc = finish(f, res, rc, err);
+    if (rc == 0 && jrc == 0)
+        retire_cold(f);
     return rc ? rc : jrc ? wsl_err_set(err, jrc, "the journal refused the end of the failover "
                                        "of %s", f->app->metadata.name) : 0;
 }

@@ -46,7 +46,9 @@ struct wsl_fo_result {
  * on every reconcile points DNS at `to`); apply DNS; journal failover.end. Returns 0, or
  * the first error: before DNS was touched nothing has changed for clients (the end record
  * says `to` never became healthy); an error applying DNS leaves `to` as where DNS belongs,
- * so the next reconcile finishes the move. */
+ * so the next reconcile finishes the move. A failback (kind "failback") from a cold
+ * standby then removes the application's objects there (wsl_failover_remove; a removal
+ * that fails is logged, the failback stands). */
 int wsl_failover_run(const struct wsl_fo *f, struct wsl_fo_result *res, struct wsl_err *err);
 
 /* Reconcile f->app's DNS alone, as the journal now says it should point (active-active:

@@ -5,7 +5,8 @@
 # measures the first good answer through DNS, restores the primary and fails back. The
 # test runs its own client beside it (kdig, then curl at the address DNS gave) and checks
 # that the report's recovery moment matches what that client saw (within 1 s), that the
-# objective decides pass/fail, and that --dry-run and --no-restore do what they say.
+# objective decides pass/fail, and that --dry-run and --no-restore do what they say. Then
+# the same cold: the standby deployed by the drill is removed again after the failback.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/env/lib.sh"
 . "$(dirname "$0")/dns_lib.sh"
@@ -96,3 +97,17 @@ check "... and the failover holds: a plan does not move DNS back" [ "$RC" = 0 ]
 run_wissel drill shop --state "$st" "$repo"
 check "a second drill refuses to start while the failover is in force" \
     bash -c '[ "$1" = 1 ] && grep -q "failover of shop to $2 is in force" <<<"$3"' _ "$RC" "$tb" "$ERR"
+
+# Cold: back at A (a switch), the placement made cold and B's containers removed. A drill
+# deploys B from the same revision and, once it has failed back, removes them again.
+run_wissel switch shop --to "$ta" --state "$st" "$repo"
+failover_app shop "$host" "{primary: $ta, standby: [$tb], mode: cold}" "{rto: 20s, $probe}" "$port" >"$repo/app.yaml"
+docker_cleanup "$tb"
+run_wissel drill shop --report-dir "$work" --state "$st" "$repo"
+[ "$RC" = 0 ] || printf "# %s\n" "$OUT" "$ERR" | tail -8
+check "a cold drill passes: B deployed, then a failback to A" \
+    bash -c '[ "$1" = 0 ] && [ "$2" = 127.0.30.1 ] && grep -q "\"type\":\"apply.end\".*\"target\":\"$3\"\|\"target\":\"$3\".*\"type\":\"apply.end\"" "$4/journal.jsonl"' _ "$RC" "$(dig "$host")" "$tb" "$st"
+check "... after which B runs nothing again (cold)" \
+    [ "$(docker ps -aq --filter "label=wissel.dev/target=$tb" | wc -l)" = 0 ]
+run_wissel plan --detailed-exitcode --state "$st" "$repo"
+check "... and a plan has nothing to do" [ "$RC" = 0 ]

@@ -91,7 +91,7 @@ head0=$(git -C "$repo" rev-parse HEAD)
 run_wissel switch files --to "$tb" --commit --window 3s --state "$st" "$repo"
 [ "$RC" = 0 ] || printf "# %s\n" "$OUT" "$ERR" | tail -8
 check "switch --commit moves and commits" \
-    bash -c '[ "$1" = 0 ] && grep -q "^committed [0-9a-f]\{12\}: moved files to $2" <<<"$3"' _ "$RC" "$tb" "$OUT"
+    bash -c '[ "$1" = 0 ] && grep -q "^committed [0-9a-f]\{12\}: Switch files to $2$" <<<"$3"' _ "$RC" "$tb" "$OUT"
 check "... one commit, on the branch, naming the move" \
     bash -c '[ "$(git -C "$1" rev-parse HEAD~1)" = "$2" ] && [ "$(git -C "$1" log -1 --format=%s)" = "Switch files to $3" ]' _ "$repo" "$head0" "$tb"
 check "... whose file says B is the primary and A the standby, the rest as it was" \
