@@ -21,10 +21,11 @@
 /* The text of app's file (app->path) in which spec.placement.primary is `primary` (the
  * primary now, or one of the standbys: then it trades places with the old primary, each
  * written where the other was) and `drop` (NULL: none) is no longer a standby (its list
- * item removed; when it was the only one, the entries standby and mode go with it). *changed says whether the text differs.
- * Returns 0 with the text in out; WSL_E_INVALID naming file:line:col when the change
- * cannot be written so (or primary/drop are not placements of app), WSL_E_IO when the file
- * cannot be read. */
+ * item removed; when it was the only one, the entries standby and mode go with it).
+ * *changed says whether the text differs. Returns 0 with the text in out; WSL_E_INVALID
+ * naming file:line:col when the change cannot be written so, when the Application would
+ * no longer be valid, or when primary/drop are not placements of app; WSL_E_IO when the
+ * file cannot be read. */
 int wsl_edit_placement(const struct wsl_app *app, const char *primary, const char *drop,
                        struct wsl_buf *out, bool *changed, struct wsl_err *err);
 

@@ -47,13 +47,25 @@ static void side_close(struct side *s)
         s->d->close(s->c);
 }
 
-static int can_copy(const struct side *from, const struct side *to, struct wsl_err *err)
+/* Before anything moves: an application with volumes moves only between drivers that
+ * can copy their data. */
+static int can_copy(const struct wsl_app *a, const struct wsl_target *from,
+                    const struct wsl_target *to, struct wsl_err *err)
 {
-    const struct side *no = !from->d->volume_export ? from : !to->d->volume_import ? to : NULL;
+    json_t *ids = volume_ids(a);
+    size_t n = json_object_size(ids);
+    json_decref(ids);
+    const struct wsl_driver *df = n ? wsl_driver_of(from, err) : NULL;
+    const struct wsl_driver *dt = df ? wsl_driver_of(to, err) : NULL;
+    if (n && (!df || !dt))
+        return WSL_E_NOTFOUND;
+    const struct wsl_driver *no = !n ? NULL : !df->volume_export ? df
+                                          : !dt->volume_import ? dt : NULL;
     if (!no)
         return 0;
-    return wsl_err_set(err, WSL_E_INVALID, "the %s driver cannot copy volumes' data: the "
-                       "application's volumes cannot move with it", no->d->name);
+    return wsl_err_set(err, WSL_E_INVALID, "the %s driver cannot copy volumes' data, so %s "
+                       "cannot move with its volumes: nothing was changed", no->name,
+                       a->metadata.name);
 }
 
 /* Stop a at both ends, then copy each volume from -> to. */
@@ -63,8 +75,6 @@ static int copy_volumes(struct sw *s, const struct wsl_fo *f, json_t *ids, struc
     int rc = wsl_driver_open(f->from, &from.d, &from.c, err);
     if (rc == 0)
         rc = wsl_driver_open(f->to, &to.d, &to.c, err);
-    if (rc == 0)
-        rc = can_copy(&from, &to, err);
     if (rc == 0 && to.d->take_out)
         rc = to.d->take_out(to.c, f->app, err);
     if (rc == 0 && from.d->take_out) {
@@ -191,6 +201,8 @@ int wsl_switch_run(const struct wsl_switch_opts *o, json_t **result, struct wsl_
     int rc = wsl_runtime_read(o->st, o->app, &rt, err);
     if (rc == 0)
         rc = destination(o, &rt, &to, err);
+    if (rc == 0)
+        rc = can_copy(o->app, rt.active, to, err);
     if (rc)
         return rc;
     struct sw s = {o, json_array(), 0};

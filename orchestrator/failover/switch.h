@@ -7,11 +7,13 @@
  * downtime of a planned move: no writer may change the data while it is copied), and
  * streams each volume's contents from the old target's driver to the new one's through
  * wissel; then the destination is applied again (which starts it), verified healthy and
- * answering, and DNS moves. The old placement is kept (stopped when data was copied)
- * for the rollback window (recorded with the switch): `--rollback` switches back the same
- * way, data included. Once the window has closed, the old placement is decommissioned on
- * request: removed from git (wsl_switch_commit, or by hand) and then its objects deleted
- * at its target. See docs/failover.md.
+ * answering, and DNS moves. When either driver cannot copy volumes, a switch of an
+ * application with volumes is refused before anything changes. The old placement is
+ * kept (stopped when data was copied) for the rollback window (recorded with the
+ * switch): `--rollback` switches back the same way, data included. Once the window has
+ * closed, the old placement is decommissioned on request: removed from git
+ * (wsl_switch_commit, or by hand) and then its objects deleted at its target. See
+ * docs/failover.md.
  */
 #ifndef WSL_FAILOVER_SWITCH_H
 #define WSL_FAILOVER_SWITCH_H
@@ -40,9 +42,9 @@ struct wsl_switch_opts {
 int wsl_switch_run(const struct wsl_switch_opts *o, json_t **result, struct wsl_err *err);
 
 /* The placement the last switch of o->app left behind (its origin: *left), once the
- * switch's rollback window has closed, and where the application runs now (*here). WSL_E_NOTFOUND when the last move was no switch that worked
- * (or the application has moved since), WSL_E_CONFLICT while the window is open (the
- * message says until when). */
+ * switch's rollback window has closed, and where the application runs now (*here).
+ * WSL_E_NOTFOUND when the last move was no switch that worked (or the application has
+ * moved since), WSL_E_CONFLICT while the window is open (the message says until when). */
 int wsl_switch_leftover(const struct wsl_switch_opts *o, const struct wsl_target **left,
                         const struct wsl_target **here, struct wsl_err *err);
 

@@ -106,3 +106,11 @@ check "history shows the newest applies" bash -c '[ "$(grep -c apply.end <<<"$1"
 run_wissel status --state "$st" "$repo"
 check "status shows both placements ready with the last apply" \
     bash -c '[ "$(grep -c " ready " <<<"$1")" = 2 ]' _ "$OUT"
+
+# A switch of an application with volumes between drivers that cannot copy their data.
+printf 'resources:\n  data: {type: volume}\n' >>"$repo/web.score.yaml"
+n=$(wc -l <"$st/journal.jsonl")
+run_wissel switch portal --to folder-b --state "$st" "$repo"
+check "switch refuses to move volumes the directory driver cannot copy, changing nothing" \
+    bash -c '[ "$1" = 1 ] && grep -q "the directory driver cannot copy volumes. data, so portal cannot move with its volumes: nothing was changed" <<<"$2" && [ "$(wc -l <"$3")" = "$4" ]' \
+    _ "$RC" "$ERR" "$st/journal.jsonl" "$n"
