@@ -101,7 +101,7 @@ run_wissel switch loket --to k8s-a --window 1s --commit --state "$st" "$repo"
 [ "$RC" = 0 ] || printf "# %s\n" "$OUT" "$ERR" | tail -8
 check "switch --to k8s-a moves back; git already says so, so nothing is committed" \
     bash -c '[ "$1" = 0 ] && [ "$2" = 127.0.22.1 ] && grep -q "nothing to commit" <<<"$3" && [ "$(git -C "$4" rev-list --count HEAD)" = 1 ]' _ "$RC" "$(dig "$host")" "$OUT" "$repo"
-sleep 1
+sleep 2 # the window (1 s) is judged in whole seconds
 run_wissel switch loket --decommission --commit --state "$st" "$repo"
 check "decommission --commit refuses to leave automatic failover without a standby, removing nothing" \
     bash -c '[ "$1" = 1 ] && grep -q "would be invalid: automatic failover needs a standby" <<<"$2" &&

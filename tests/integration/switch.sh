@@ -103,7 +103,7 @@ check "a plan of the committed repository has nothing to do" [ "$RC" = 0 ]
 run_wissel switch files --decommission --commit --state "$st" "$repo"
 check "decommission is refused while the rollback window is open, saying until when" \
     bash -c '[ "$1" = 1 ] && grep -q "rollback window of files.s switch from $2 is open until 20" <<<"$3"' _ "$RC" "$ta" "$ERR"
-sleep 3
+sleep 4 # the window (3 s) is judged in whole seconds
 sed -i 's/mode: cold/mode: warm/' "$repo/app.yaml"
 git -C "$repo" -c user.name=t -c user.email=t@t.invalid commit -qam "warm"
 run_wissel switch files --decommission --state "$st" "$repo"
