@@ -288,7 +288,7 @@ static void app_spec_post(struct wsl_dec *dec, void *obj)
     struct wsl_app_spec *s = obj;
     if (!s->classification)
         s->classification = "internal";
-    if (!s->failover.hdr.node) /* the defaults of an absent probe */
+    if (!s->failover.probe.hdr.node) /* the defaults of an absent probe */
         probe_post(dec, &s->failover.probe);
     const struct wsl_node *fo = wsl_field_node(&s->failover.hdr, "automatic");
     if (s->failover.automatic && s->placement.standby.n == 0)

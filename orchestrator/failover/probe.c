@@ -30,12 +30,11 @@ int wsl_probe_count(struct wsl_probe_count *s, bool ok, const struct wsl_health_
 static void route_url(const struct wsl_app *a, const struct wsl_endpoint *e, struct wsl_buf *u)
 {
     bool v6 = strchr(e->value, ':') != NULL;
-    const char *path = a->spec.failover.probe.path ? a->spec.failover.probe.path : "/";
     wsl_buf_printf(u, "%s://%s%s%s", a->spec.route.tls ? "https" : "http", v6 ? "[" : "",
                    e->value, v6 ? "]" : "");
     if (e->port)
         wsl_buf_printf(u, ":%d", e->port);
-    wsl_buf_printf(u, "%s", path);
+    wsl_buf_printf(u, "%s", a->spec.failover.probe.path); /* the loader's default: /healthz */
 }
 
 bool wsl_probe_route(const struct wsl_app *a, const struct wsl_endpoint *e, char *why,
@@ -44,8 +43,7 @@ bool wsl_probe_route(const struct wsl_app *a, const struct wsl_endpoint *e, char
     struct wsl_buf url = WSL_BUF_INIT, host = WSL_BUF_INIT;
     route_url(a, e, &url);
     wsl_buf_printf(&host, "Host: %s", a->spec.route.host ? a->spec.route.host : e->value);
-    long ms = a->spec.failover.probe.timeout_ms > 0 ? (long)a->spec.failover.probe.timeout_ms
-                                                     : 2000;
+    long ms = (long)a->spec.failover.probe.timeout_ms; /* the loader's default: 2 s */
     struct wsl_http_opts o = {.timeout_ms = ms, .connect_timeout_ms = ms, .total_timeout_ms = ms,
                               .max_retries = -1};
     const char *headers[] = {wsl_buf_str(&host), NULL};
@@ -54,7 +52,7 @@ bool wsl_probe_route(const struct wsl_app *a, const struct wsl_endpoint *e, char
     struct wsl_http_req req = {.method = "GET", .url = wsl_buf_str(&url), .headers = headers};
     struct wsl_http_resp resp = WSL_HTTP_RESP_INIT;
     int rc = h ? wsl_http_do(h, &req, &resp, &err) : WSL_E_INVALID;
-    bool ok = rc == 0 || (rc == WSL_E_HTTP && resp.status >= 200 && resp.status < 400);
+    bool ok = rc == 0; /* an answer below 400 */
     if (!ok && rc == WSL_E_HTTP)
         snprintf(why, n, "GET %s answered %ld", wsl_buf_str(&url), resp.status);
     else if (!ok)

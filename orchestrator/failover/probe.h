@@ -24,8 +24,8 @@ struct wsl_probe_count {
 int wsl_probe_count(struct wsl_probe_count *s, bool ok, const struct wsl_health_probe *p);
 
 /* GET app's probe path at endpoint e (http://value:port/path, https when the route has
- * tls; the route's host as Host), within the probe's timeout. true for an answer 2xx or
- * 3xx; otherwise why says what happened ("GET http://...: connection refused"). */
+ * tls; the route's host as Host), within the probe's timeout. true for an answer below
+ * 400; otherwise why says what happened ("GET http://...: connection refused"). */
 bool wsl_probe_route(const struct wsl_app *a, const struct wsl_endpoint *e, char *why,
                      size_t n);
 

@@ -289,6 +289,26 @@ static void schema_has_every_kind(void **state)
     json_decref(s);
 }
 
+/* A failover block without a probe gets the probe's defaults, as an absent block does. */
+static void probe_defaults_without_probe(void **state)
+{
+    put("apps/portal/app.yaml",
+        "apiVersion: wissel.dev/v1\nkind: Application\nmetadata: {name: portal}\n"
+        "spec:\n  workloads: [web.score.yaml]\n  placement: {primary: haven, standby: vm}\n"
+        "  route: {host: portaal.g.example, workload: web, port: http}\n"
+        "  dns: {target: dns}\n  failover: {automatic: true}\n");
+    const char *paths[] = {dir};
+    struct wsl_repo *r = wsl_repo_load(paths, 1, wsl_providers());
+    assert_int_equal(r->diags.errors, 0);
+    const struct wsl_health_probe *p = &wsl_repo_app(r, "portal")->spec.failover.probe;
+    assert_string_equal(p->path, "/healthz");
+    assert_int_equal(p->interval_ms, 10000);
+    assert_int_equal(p->timeout_ms, 2000);
+    assert_int_equal(p->failures, 3);
+    assert_int_equal(p->successes, 2);
+    wsl_repo_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +319,7 @@ int main(void)
         cmocka_unit_test(placeholders_expand),
         cmocka_unit_test(repo_loads_and_resolves),
         cmocka_unit_test(repo_reports_references),
+        cmocka_unit_test(probe_defaults_without_probe),
         cmocka_unit_test(named_foreign_file_is_not_silently_passed),
         cmocka_unit_test(schema_has_every_kind),
     };
