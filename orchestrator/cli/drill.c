@@ -24,21 +24,23 @@ static int write_report(const json_t *r, struct wsl_cli *cli, struct wsl_err *er
 {
     char stamp[32], base[1024];
     time_t now = time(NULL);
-    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
+    struct tm tm;
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
     snprintf(base, sizeof base, "%s/drill-%s-%s", report_dir ? report_dir : ".",
              json_string_value(json_object_get(r, "app")), stamp);
     struct wsl_buf md = WSL_BUF_INIT, path = WSL_BUF_INIT;
     wsl_drill_markdown(r, &md);
     char *js = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     wsl_buf_printf(&path, "%s.md", base);
-    int rc = wsl_write_file(wsl_buf_str(&path), md.data, md.len, 0644, err);
+    int rc = js ? wsl_write_file(wsl_buf_str(&path), md.data, md.len, 0644, err)
+                : wsl_err_set(err, WSL_E_INTERNAL, "the drill's report is not JSON");
     wsl_buf_reset(&path);
     wsl_buf_printf(&path, "%s.json", base);
     if (rc == 0)
         rc = wsl_write_file(wsl_buf_str(&path), js, strlen(js), 0644, err);
     if (rc == 0)
         fprintf(cli->err, "report: %s.md, %s.json\n", base, base);
-    if (cli->json)
+    if (cli->json && js)
         fprintf(cli->out, "%s\n", js);
     else
         fwrite(md.data, 1, md.len, cli->out);
@@ -58,7 +60,7 @@ static bool succeeded(const json_t *r)
 static int drill(struct wsl_cli *cli, struct wsl_drill_opts *o)
 {
     struct wsl_err err = {0};
-    int rc = wsl_drill_check(o, &err);
+    int rc = dry_run ? wsl_drill_check(o, &err) : 0; /* wsl_drill_run checks first too */
     if (rc == 0 && dry_run) {
         struct wsl_buf b = WSL_BUF_INIT;
         wsl_drill_describe(o, &b);

@@ -16,6 +16,7 @@
 #define SLACK_MS 30000
 /* How long the client may take to see an answer once DNS moved: resolvers' TTL plus this. */
 #define RECOVER_SLACK_MS 30000
+#define RESTORE_HEALTH_MS 300000 /* as long as a failover waits for its destination */
 
 struct drill {
     const struct wsl_drill_opts *o;
@@ -136,7 +137,7 @@ void wsl_drill_describe(const struct wsl_drill_opts *o, struct wsl_buf *out)
     wsl_buf_printf(out, "  1. take %s out at %s (the driver stops it; its objects stay)\n",
                    a->metadata.name, a->primary->metadata.name);
     wsl_buf_printf(out, "  2. probe %s every %lld ms; down after %lld failures in a row\n",
-                   p->path ? p->path : "/", (long long)p->interval_ms, (long long)p->failures);
+                   p->path, (long long)p->interval_ms, (long long)p->failures);
     if (cold)
         wsl_buf_printf(out, "  3. deploy %s at %s from revision %s and wait until healthy\n",
                        a->metadata.name, o->to->metadata.name,
@@ -241,16 +242,23 @@ static int fail_over(struct drill *d, struct wsl_err *err)
     return 0;
 }
 
-/* Restore the primary (apply it again from git) and fail back to it. */
+/* Restore the primary (apply it again from git) and fail back to it from where DNS is
+ * now: when the drill stopped before DNS moved, there is nothing to fail back from. */
 static int restore(struct drill *d, json_t *report, struct wsl_err *err)
 {
     wsl_fo_say(d->o->progress, d->o->ctx, "restoring %s at %s",
                d->app->metadata.name, d->app->primary->metadata.name);
-    struct wsl_fo f = failover_of(d, d->o->to, d->app->primary, "failback");
-    struct wsl_fo_result res;
+    struct wsl_runtime rt;
     wsl_client_watch(d->client, 0);
     int64_t t = wsl_monotonic_ms();
-    int rc = wsl_failover_run(&f, &res, err);
+    int rc = wsl_runtime_read(d->o->st, d->app, &rt, err);
+    struct wsl_fo f = failover_of(d, rc == 0 ? rt.active : d->o->to, d->app->primary,
+                                  "failback");
+    struct wsl_fo_result res;
+    if (rc == 0 && rt.active == d->app->primary)
+        rc = wsl_failover_deploy(&f, d->app->primary, RESTORE_HEALTH_MS, err);
+    else if (rc == 0)
+        rc = wsl_failover_run(&f, &res, err);
     if (rc == 0)
         rc = wsl_runtime_verdict(d->o->st, d->app, d->app->primary, false,
                                  "restored after a drill", err);
@@ -272,13 +280,14 @@ static json_t *report_new(struct drill *d)
     const struct wsl_app *a = d->app;
     char started[32];
     time_t now = (time_t)(d->wall0 / 1000);
-    strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    struct tm tm;
+    strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
     json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:{s:s, s:I, s:I, s:I}}",
                           "app", a->metadata.name, "mode", a->spec.placement.mode, "from",
                           a->primary->metadata.name, "to", d->o->to->metadata.name,
                           "started", started, "revision", d->o->revision ? d->o->revision : "",
                           "host", a->spec.route.host, "ttl", (json_int_t)a->spec.dns.ttl,
-                          "probe", "path", d->probe->path ? d->probe->path : "/",
+                          "probe", "path", d->probe->path,
                           "interval_ms", (json_int_t)d->probe->interval_ms, "failures",
                           (json_int_t)d->probe->failures, "timeout_ms",
                           (json_int_t)d->probe->timeout_ms);
