@@ -17,7 +17,8 @@ static long health_timeout(const struct wsl_fo *f)
     return f->health_timeout_ms > 0 ? f->health_timeout_ms : 300000;
 }
 
-static int journal(const struct wsl_fo *f, const char *type, json_t *rec)
+/* Journal a record of f's failover; a refusal names the record and the store's reason. */
+static int journal(const struct wsl_fo *f, const char *type, json_t *rec, struct wsl_err *err)
 {
     json_object_set_new(rec, "type", json_string(type));
     json_object_set_new(rec, "app", json_string(f->app->metadata.name));
@@ -28,12 +29,14 @@ static int journal(const struct wsl_fo *f, const char *type, json_t *rec)
         json_object_set_new(rec, "revision", json_string(f->revision));
     if (f->note)
         json_object_update_missing(rec, f->note);
-    int rc = wsl_state_append(f->st, rec, NULL, NULL);
+    int rc = wsl_state_append(f->st, rec, NULL, err);
     json_decref(rec);
+    if (rc)
+        wsl_err_prefix(err, "the journal refused %s of %s", type, f->app->metadata.name);
     return rc;
 }
 
-/* Poll the route at it's target until it answers, up to deadline (monotonic ms). */
+/* Poll the route at its target until it answers, up to deadline (monotonic ms). */
 static int wait_route(struct wsl_placement_item *it, int64_t deadline, struct wsl_err *err)
 {
     char why[512] = "";
@@ -107,8 +110,9 @@ static json_t *timings(const struct wsl_fo_result *res)
     return o;
 }
 
+/* Journal failover.end; err keeps the failover's own error when there is one. */
 static int finish(const struct wsl_fo *f, const struct wsl_fo_result *res, int rc,
-                  const struct wsl_err *err)
+                  struct wsl_err *err)
 {
     json_t *rec = json_pack("{s:b, s:s, s:o}", "ok", rc == 0, "active",
                             (res->healthy ? f->to : f->from)->metadata.name, "steps",
@@ -118,7 +122,11 @@ static int finish(const struct wsl_fo *f, const struct wsl_fo_result *res, int r
     wsl_log(rc ? WSL_LOG_ERROR : WSL_LOG_INFO, "failover", rc ? "failed" : "done", "app",
             f->app->metadata.name, "to", f->to->metadata.name, "reason", rc ? err->msg : f->reason,
             NULL);
-    return journal(f, "failover.end", rec);
+    struct wsl_err jerr = {0};
+    int jrc = journal(f, "failover.end", rec, &jerr);
+    if (jrc && rc == 0)
+        *err = jerr;
+    return jrc;
 }
 
 /* After a failback from a cold standby, that standby goes back to cold: its objects are
@@ -146,19 +154,17 @@ int wsl_failover_run(const struct wsl_fo *f, struct wsl_fo_result *res, struct w
             f->from->metadata.name, "to", f->to->metadata.name, "reason", f->reason, NULL);
     int rc = journal(f, "failover.start", json_pack("{s:s, s:s}", "active",
                                                      f->from->metadata.name, "reason",
-                                                     f->reason ? f->reason : ""));
+                                                     f->reason ? f->reason : ""), err);
     if (rc)
-        return wsl_err_set(err, rc, "the journal refused the start of the failover of %s",
-                           f->app->metadata.name);
+        return rc;
     if (f->prepare)
         rc = f->prepare(f, f->ctx, err);
     if (rc == 0)
         rc = reconcile_at(f, f->to, health_timeout(f), NULL, err);
     if (rc == 0) {
         res->healthy = wsl_monotonic_ms();
-        rc = journal(f, "failover.dns", json_pack("{s:s}", "active", f->to->metadata.name));
-        if (rc)
-            wsl_err_set(err, rc, "the journal refused the DNS move of %s", f->app->metadata.name);
+        rc = journal(f, "failover.dns", json_pack("{s:s}", "active", f->to->metadata.name),
+                     err);
     }
     if (rc == 0 && f->app->dns_target && f->app->spec.route.host)
         rc = reconcile_at(f, f->app->dns_target, 0, NULL, err);
@@ -169,8 +175,7 @@ int wsl_failover_run(const struct wsl_fo *f, struct wsl_fo_result *res, struct w
     int jrc = finish(f, res, rc, err);
     if (rc == 0 && jrc == 0)
         retire_cold(f);
-    return rc ? rc : jrc ? wsl_err_set(err, jrc, "the journal refused the end of the failover "
-                                       "of %s", f->app->metadata.name) : 0;
+    return rc ? rc : jrc;
 }
 
 int wsl_failover_dns(const struct wsl_fo *f, struct wsl_err *err)
