@@ -14,8 +14,8 @@
  * every moment, and a new version that does not come up leaves the old one running.
  * Databases, and the container that publishes a route's fixed host port (render.c), stop
  * first: two servers must never share a data volume, two containers cannot hold one host
- * port. The old one stops, the new one starts as "<name>-next" and takes the name; when it
- * cannot start, the old one is started again. The range's ports of a replica change with
+ * port. The old one stops, the new one starts as "<name>-next" and, once ready, takes the
+ * name; when it does not become ready, it is removed and the old one started again. The range's ports of a replica change with
  * each replacement; the label wissel.dev/ports records them. A route's fixed port is
  * never chosen from the range, and one that is taken is an error naming what holds it.
  *
@@ -28,6 +28,7 @@
 
 #include "lib/buf.h"
 #include "lib/json.h"
+#include "lib/log.h"
 #include "lib/units.h"
 #include "providers/secret.h"
 
@@ -621,23 +622,21 @@ static int clear_name(struct wsl_conn *c, const char *name, struct wsl_err *err)
     return rc; /* not ours: create answers 409 and says so */
 }
 
-/* The new container next starts while the old one stops (stop-first); when next cannot
- * start, the old one is started again. */
-static int launch_stopped(struct wsl_conn *c, const struct wsl_object *want, const char *old_id,
-                          const char *next, json_t *env, const char *gen, const char *rev,
-                          char id[128], struct wsl_err *err)
+/* Start the old container again after its stop-first replacement failed. */
+static void restart_old(struct wsl_conn *c, const char *old_id, const char *name)
 {
-    int rc = dk_container_stop(c, old_id, STOP_SECS, err);
-    if (rc == 0 && (rc = launch(c, want, next, env, gen, rev, id, err)) != 0) {
-        struct wsl_buf path = WSL_BUF_INIT;
-        struct wsl_err ignore = {0};
-        wsl_buf_printf(&path, "/containers/%s/start", old_id);
-        dk_call(c, "POST", wsl_buf_str(&path), NULL, NULL, NULL, &ignore);
-        wsl_buf_free(&path);
-    }
-    return rc;
+    struct wsl_buf path = WSL_BUF_INIT;
+    struct wsl_err err = {0};
+    wsl_buf_printf(&path, "/containers/%s/start", old_id);
+    if (dk_call(c, "POST", wsl_buf_str(&path), NULL, NULL, NULL, &err) != 0)
+        wsl_logf(WSL_LOG_WARN, "docker", "%s stays stopped: starting it again failed: %s", name,
+                 err.msg);
+    wsl_buf_free(&path);
 }
 
+/* The new container starts as next, beside the old one (rolling) or once the old one has
+ * stopped (stop-first: it needs the old one's fixed port), and must become ready; else it
+ * is removed and the old one runs on (started again after a stop-first). */
 static int replace(struct wsl_conn *c, const struct wsl_object *want, const char *old_id,
                    json_t *env, const char *gen, const char *rev, struct wsl_err *err)
 {
@@ -646,12 +645,15 @@ static int replace(struct wsl_conn *c, const struct wsl_object *want, const char
     snprintf(next, sizeof next, "%s%s", want->name, DK_NEXT_SUFFIX);
     int rc = clear_name(c, next, err);
     if (rc == 0 && stop_first)
-        rc = launch_stopped(c, want, old_id, next, env, gen, rev, id, err);
-    else if (rc == 0 && (rc = launch(c, want, next, env, gen, rev, id, err)) == 0 &&
-             (rc = wait_ready(c, id, want->name, err)) != 0) {
+        rc = dk_container_stop(c, old_id, STOP_SECS, err);
+    bool stopped = rc == 0 && stop_first;
+    if (rc == 0 && (rc = launch(c, want, next, env, gen, rev, id, err)) == 0 &&
+        (rc = wait_ready(c, id, want->name, err)) != 0) {
         struct wsl_err ignore = {0};
         dk_container_delete(c, id, &ignore);
     }
+    if (rc && stopped)
+        restart_old(c, old_id, want->name);
     if (rc == 0)
         rc = dk_container_delete(c, old_id, err);
     return rc ? rc : rename_to(c, id, want->name, err);
