@@ -24,7 +24,8 @@ check "apply without a terminal and without --auto-approve refuses" \
 
 run_wissel apply -y --state "$st" "$repo"
 check "apply --auto-approve succeeds" [ "$RC" = 0 ]
-check "apply wrote the objects" [ -f "$out/workload--web.json" ] && [ -f "$out/route--portal.json" ]
+check "apply wrote the objects" \
+    bash -c '[ -f "$1" ] && [ -f "$2" ]' _ "$out/workload--web.json" "$out/route--portal.json"
 check "objects carry the ownership markers" \
     grep -q '"wissel.dev/fingerprint"' "$out/workload--web.json"
 run_wissel plan --state "$st" --detailed-exitcode "$repo"
