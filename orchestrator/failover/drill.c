@@ -73,16 +73,6 @@ static int get_endpoint(const struct wsl_driver *drv, struct wsl_conn *c,
     return drv->endpoint(c, a, arg, err);
 }
 
-static int probe_once(const struct wsl_driver *drv, struct wsl_conn *c, const struct wsl_app *a,
-                      void *arg, struct wsl_err *err)
-{
-    char why[512];
-    struct wsl_endpoint e;
-    if (wsl_probe_placement(drv, c, a, &e, why, sizeof why))
-        return 0;
-    return wsl_err_set(err, WSL_E_UNHEALTHY, "%s", why);
-}
-
 static int take_out(const struct wsl_driver *drv, struct wsl_conn *c, const struct wsl_app *a,
                     void *arg, struct wsl_err *err)
 {
@@ -120,8 +110,10 @@ int wsl_drill_check(const struct wsl_drill_opts *o, struct wsl_err *err)
         rc = wsl_err_set(err, WSL_E_CONFLICT, "a failover of %s to %s is in force: the drill "
                          "starts from the primary %s", o->app->metadata.name,
                          rt.active->metadata.name, o->app->primary->metadata.name);
-    if (rc == 0)
-        rc = with_conn(o->app->primary, o->app, probe_once, NULL, err);
+    char why[512];
+    if (rc == 0 && !wsl_probe_target(o->app->primary, o->app, why, sizeof why))
+        rc = wsl_err_set(err, WSL_E_UNHEALTHY, "%s at %s: %s", o->app->metadata.name,
+                         o->app->primary->metadata.name, why);
     if (rc == WSL_E_UNHEALTHY)
         wsl_err_hint(err, "a drill starts from a healthy primary: `wissel apply` it first");
     return rc;

@@ -40,9 +40,8 @@ static int journal(const struct wsl_fo *f, const char *type, json_t *rec, struct
 static int wait_route(struct wsl_placement_item *it, int64_t deadline, struct wsl_err *err)
 {
     char why[512] = "";
-    struct wsl_endpoint e;
     for (;;) {
-        if (wsl_probe_placement(it->driver, it->conn, it->app, &e, why, sizeof why))
+        if (wsl_probe_placement(it->driver, it->conn, it->app, why, sizeof why))
             return 0;
         if (wsl_monotonic_ms() + ROUTE_POLL_MS > deadline)
             break;

@@ -2,6 +2,7 @@
 
 #include "lib/buf.h"
 #include "lib/http.h"
+#include "providers/registry.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -65,13 +66,28 @@ bool wsl_probe_route(const struct wsl_app *a, const struct wsl_endpoint *e, char
 }
 
 bool wsl_probe_placement(const struct wsl_driver *d, struct wsl_conn *c,
-                         const struct wsl_app *a, struct wsl_endpoint *e, char *why, size_t n)
+                         const struct wsl_app *a, char *why, size_t n)
 {
     struct wsl_err err = {0};
-    memset(e, 0, sizeof *e);
-    if (!d->endpoint || d->endpoint(c, a, e, &err) != 0) {
+    struct wsl_endpoint e = {0};
+    if (!d->endpoint || d->endpoint(c, a, &e, &err) != 0) {
         snprintf(why, n, "no address to probe: %s", d->endpoint ? err.msg : "the driver has none");
         return false;
     }
-    return wsl_probe_route(a, e, why, n);
+    return wsl_probe_route(a, &e, why, n);
+}
+
+bool wsl_probe_target(const struct wsl_target *t, const struct wsl_app *a, char *why,
+                      size_t n)
+{
+    const struct wsl_driver *d;
+    struct wsl_conn *c;
+    struct wsl_err err = {0};
+    if (wsl_driver_open(t, &d, &c, &err) != 0) {
+        snprintf(why, n, "cannot reach %s: %s", t->metadata.name, err.msg);
+        return false;
+    }
+    bool ok = wsl_probe_placement(d, c, a, why, n);
+    d->close(c);
+    return ok;
 }

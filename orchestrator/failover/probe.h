@@ -29,9 +29,12 @@ int wsl_probe_count(struct wsl_probe_count *s, bool ok, const struct wsl_health_
 bool wsl_probe_route(const struct wsl_app *a, const struct wsl_endpoint *e, char *why,
                      size_t n);
 
-/* Probe app at target t once: ask the driver for the endpoint, then wsl_probe_route. The
- * endpoint is copied to *e when it could be had. */
+/* Probe app once through driver d's connection c: ask the driver for the endpoint, then
+ * wsl_probe_route. */
 bool wsl_probe_placement(const struct wsl_driver *d, struct wsl_conn *c,
-                         const struct wsl_app *a, struct wsl_endpoint *e, char *why, size_t n);
+                         const struct wsl_app *a, char *why, size_t n);
+/* The same at target t, with a connection of its own (its failure is a failed probe). */
+bool wsl_probe_target(const struct wsl_target *t, const struct wsl_app *a, char *why,
+                      size_t n);
 
 #endif

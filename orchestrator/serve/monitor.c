@@ -72,21 +72,6 @@ static bool deployed(const struct wsl_app *a, const struct wsl_runtime *rt, size
            rt->deploying == t;
 }
 
-static bool probe(const struct wsl_app *a, const struct wsl_target *t, char *why, size_t n)
-{
-    const struct wsl_driver *d;
-    struct wsl_conn *c;
-    struct wsl_err err = {0};
-    if (wsl_driver_open(t, &d, &c, &err) != 0) {
-        snprintf(why, n, "cannot reach %s: %s", t->metadata.name, err.msg);
-        return false;
-    }
-    struct wsl_endpoint e;
-    bool ok = wsl_probe_placement(d, c, a, &e, why, n);
-    d->close(c);
-    return ok;
-}
-
 static void verdict(struct wsl_state *st, const struct wsl_app *a, const struct wsl_target *t,
                     bool down, bool journaled_down, const char *why)
 {
@@ -112,7 +97,7 @@ static bool probe_app(struct wsl_monitor *m, struct wsl_state *st, const struct 
             continue;
         w->due = now + p->interval_ms;
         char why[512] = "";
-        bool ok = probe(a, t, why, sizeof why);
+        bool ok = wsl_probe_target(t, a, why, sizeof why);
         int v = wsl_probe_count(&w->count, ok, p);
         if (v)
             verdict(st, a, t, v < 0, rt->down[i], ok ? "probes answer again" : why);
