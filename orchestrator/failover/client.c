@@ -14,7 +14,7 @@
 struct wsl_client {
     pthread_t thread;
     pthread_mutex_t mu;
-    bool stop, armed;
+    bool stop, armed, started; /* started: the thread runs (else nothing is measured) */
     const struct wsl_app *app;
     const struct wsl_driver *d;
     struct wsl_conn *c;
@@ -124,7 +124,7 @@ struct wsl_client *wsl_client_start(const struct wsl_app *app, const struct wsl_
     cl->n = n < MAX_EPS ? n : MAX_EPS;
     memcpy(cl->eps, eps, cl->n * sizeof *eps);
     cl->watch = -1;
-    pthread_create(&cl->thread, NULL, run, cl);
+    cl->started = pthread_create(&cl->thread, NULL, run, cl) == 0;
     return cl;
 }
 
@@ -158,7 +158,8 @@ void wsl_client_stop(struct wsl_client *cl)
     pthread_mutex_lock(&cl->mu);
     cl->stop = true;
     pthread_mutex_unlock(&cl->mu);
-    pthread_join(cl->thread, NULL);
+    if (cl->started)
+        pthread_join(cl->thread, NULL);
     pthread_mutex_destroy(&cl->mu);
     free(cl);
 }

@@ -51,7 +51,7 @@ struct wsl_ctl {
     bool refused;             /* the fetch in progress: its revision was not trusted */
     pthread_t monitor;        /* the monitor's thread, while leading */
     pthread_cond_t monitor_wake;
-    bool monitor_quit;
+    bool monitor_quit, monitor_on; /* on: the thread was started */
     uint64_t rand;
 };
 
@@ -353,11 +353,17 @@ static void *monitor_main(void *arg)
 static void monitor_start(struct wsl_ctl *c)
 {
     c->monitor_quit = false;
-    pthread_create(&c->monitor, NULL, monitor_main, c);
+    c->monitor_on = pthread_create(&c->monitor, NULL, monitor_main, c) == 0;
+    if (!c->monitor_on)
+        wsl_log(WSL_LOG_ERROR, "serve", "the monitor could not start: no failover while "
+                "this process leads", NULL);
 }
 
 static void monitor_stop(struct wsl_ctl *c)
 {
+    if (!c->monitor_on)
+        return;
+    c->monitor_on = false;
     pthread_mutex_lock(&c->mu);
     c->monitor_quit = true;
     pthread_cond_signal(&c->monitor_wake);
