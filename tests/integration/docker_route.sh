@@ -76,6 +76,15 @@ check "a changed variable replaces replica 0 (stop-first), which gets ready" \
 check "the new container answers on the same fixed port at both Targets" \
     bash -c 'answers "127.0.30.1:$1" && answers "127.0.30.2:$1" && ! docker inspect "$2-portal-web-0-next" >/dev/null 2>&1' _ "$rport" "$ta"
 
+# --- a stop-first replacement that never gets ready leaves the old container serving ---
+sed -i 's|    variables: {GREETING: dag}|&\n    args: [--bogus]|' "$repo/web.score.yaml"
+run_wissel apply -y --timeout 2m -t "$ta" --state "$st" "$repo"
+check "a new version that exits is removed and the old one started again: the route answers, no -next is left" \
+    bash -c '[ "$1" != 0 ] && grep -q "did not become ready" <<<"$2" && answers "127.0.30.1:$3" &&
+             ! docker inspect "$4-portal-web-0-next" >/dev/null 2>&1 &&
+             docker inspect -f "{{range .Config.Env}}{{println .}}{{end}}" "$4-portal-web-0" | grep -qx GREETING=dag' _ "$RC" "$OUT$ERR" "$rport" "$ta"
+sed -i '/    args: \[--bogus\]/d' "$repo/web.score.yaml"
+
 # --- take_out (a drill) and the apply that undoes it -------------------------------------
 run_take_out "$repo" "$ta" portal
 check "take_out stops every container of the application at that Target and removes none" \
